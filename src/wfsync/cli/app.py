@@ -1,0 +1,57 @@
+"""The Typer application object and the options every command shares.
+
+Command modules import :data:`app` and register themselves; ``wfsync.cli``
+imports them all. Commands stay thin: they parse options, call into the library
+and print. stdout carries only machine-readable output (``--json``); logs,
+progress and warnings go to stderr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from wfsync.config import DEFAULT_CONFIG_PATH, Settings, load_config
+
+app = typer.Typer(
+    name="wfsync",
+    help="Two-way sync between webCRM and Fortnox.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Human output (tables, progress, warnings) goes to stderr; stdout is for --json.
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+@dataclass
+class Globals:
+    config_path: Path = DEFAULT_CONFIG_PATH
+    log_format: str = "auto"
+    verbose: int = 0
+
+    def settings(self, *, required: bool = False) -> Settings:
+        return load_config(self.config_path, required=required)
+
+
+GLOBALS = Globals()
+
+
+@app.callback()
+def _global_options(
+    config: Path = typer.Option(
+        DEFAULT_CONFIG_PATH, "--config", "-c", help="Path of the TOML config file."
+    ),
+    log_format: str = typer.Option(
+        "auto", "--log-format", help="auto (human on a terminal), human or json."
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
+) -> None:
+    GLOBALS.config_path = config
+    GLOBALS.log_format = log_format
+    GLOBALS.verbose = verbose

@@ -1,0 +1,284 @@
+"""Configuration: a TOML file plus ``WFSYNC_…`` environment overrides.
+
+The key names are a public interface (shared/DESIGN.md §3): users' files and
+external acceptance scenarios rely on them. Environment variables use ``__``
+between section and key: ``WFSYNC_FORTNOX__CLIENT_SECRET``,
+``WFSYNC_SYNC__DELIVERY_TARGET``. Environment wins over the file.
+
+An invalid value never surfaces as a traceback: :func:`load_config` raises
+:class:`~wfsync.http.errors.ConfigError` with one line naming the key and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from wfsync.http.errors import ConfigError
+
+__all__ = [
+    "CatalogueSlots",
+    "CustomFields",
+    "FortnoxSettings",
+    "Settings",
+    "StateSettings",
+    "SyncSettings",
+    "WebcrmSettings",
+    "load_config",
+]
+
+DEFAULT_CONFIG_PATH = Path("wfsync.toml")
+
+_ORG_SLOT = re.compile(
+    r"^Organisation(ExtraCustom[1-8]|Custom([1-9]|1[0-5])|Plus([1-9]|1\d|20)|XText[1-8]|Memo)$"
+)
+_DELIVERY_SLOT = re.compile(
+    r"^Delivery(Custom([1-9]|1[0-5])|Plus([1-9]|1\d|20)|Memo|Comment|Note|Search[12]|ErpId)$"
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class FortnoxSettings(_Section):
+    base_url: str = "https://api.fortnox.se/3"
+    token_url: str = "https://apps.fortnox.se/oauth-v1/token"
+    auth_url: str = "https://apps.fortnox.se/oauth-v1/auth"
+    websocket_url: str = "wss://ws.fortnox.se/topics-v1"
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    #: Bootstrap only: after the first refresh the rotating token lives in the state store.
+    refresh_token: SecretStr = SecretStr("")
+    #: Set to use the client-credentials (service account) flow instead of refresh tokens.
+    tenant_id: str = ""
+    redirect_uri: str = "http://localhost:8765/fortnox/callback"
+    scopes: list[str] = Field(
+        default_factory=lambda: [
+            "companyinformation",
+            "customer",
+            "article",
+            "price",
+            "order",
+            "invoice",
+            "settings",
+            "currency",
+        ]
+    )
+    #: Price list whose base price (quantity 0) is an article's list price.
+    price_list: str = "A"
+    #: Requests per 5-second window we allow ourselves (Fortnox allows 25).
+    rate_limit: int = Field(default=25, ge=1, le=25)
+
+
+class CustomFields(_Section):
+    """Logical field → webCRM DTO property that holds it (fields webCRM lacks)."""
+
+    customer_number: str = "OrganisationExtraCustom1"
+    organisation_number: str = "OrganisationExtraCustom2"
+    invoice_address1: str = "OrganisationCustom1"
+    invoice_address2: str = "OrganisationCustom2"
+    invoice_postcode: str = "OrganisationCustom3"
+    invoice_city: str = "OrganisationCustom4"
+    invoice_country: str = "OrganisationCustom5"
+    terms_of_payment: str = "OrganisationCustom6"
+    currency: str = "OrganisationCustom7"
+    order_number: str = "DeliveryCustom1"
+    delivery_date: str = "DeliveryCustom2"
+    invoice_number: str = "DeliveryCustom3"
+    invoice_date: str = "DeliveryCustom4"
+    invoice_booked: str = "DeliveryCustom5"
+    document_text: str = "DeliveryMemo"
+
+    @model_validator(mode="after")
+    def _check_slots(self) -> CustomFields:
+        seen: dict[str, str] = {}
+        for logical, slot in self.model_dump().items():
+            pattern = _DELIVERY_SLOT if logical in _DELIVERY_FIELDS else _ORG_SLOT
+            if not pattern.match(slot):
+                family = "Delivery" if logical in _DELIVERY_FIELDS else "Organisation"
+                raise ValueError(
+                    f"{logical} = {slot!r} is not a webCRM {family} custom field "
+                    f"(e.g. {family}Custom3{', OrganisationExtraCustom2' if family == 'Organisation' else ''})"
+                )
+            if slot in seen:
+                raise ValueError(f"{logical} and {seen[slot]} both use {slot}")
+            seen[slot] = logical
+        return self
+
+
+_DELIVERY_FIELDS = {
+    "order_number",
+    "delivery_date",
+    "invoice_number",
+    "invoice_date",
+    "invoice_booked",
+    "document_text",
+}
+
+
+class CatalogueSlots(_Section):
+    """Which ``QuotationLineLinkedDataItemDataN`` column holds what (tenant setup)."""
+
+    article_number: int = Field(default=1, ge=1, le=9)
+    name: int = Field(default=2, ge=1, le=9)
+    unit: int = Field(default=3, ge=1, le=9)
+
+
+class WebcrmSettings(_Section):
+    base_url: str = "https://api.webcrm.com"
+    auth_code: SecretStr = SecretStr("")
+    page_size: int = Field(default=500, ge=1, le=1000)
+    #: Requests per 60-second window we allow ourselves (webCRM allows 250).
+    rate_limit: int = Field(default=250, ge=1, le=250)
+    custom_fields: CustomFields = Field(default_factory=CustomFields)
+    catalogue: CatalogueSlots = Field(default_factory=CatalogueSlots)
+
+
+class SyncSettings(_Section):
+    customer_types: list[str] = Field(default_factory=lambda: ["Kund – Företag", "Kund – Privat"])
+    private_types: list[str] = Field(default_factory=lambda: ["Kund – Privat"])
+    #: Type given in webCRM to a Fortnox company / private customer ("" = first configured).
+    company_type: str = ""
+    private_type: str = ""
+    customer_number_owner: Literal["fortnox", "webcrm"] = "fortnox"
+    delivery_target: Literal["order", "invoice"] = "order"
+    webcrm_interval_minutes: int = Field(default=6, ge=1, le=1440)
+    fortnox_offset_minutes: int = Field(default=3, ge=0, le=1439)
+    #: Who wins when both sides changed the same field to different values.
+    conflict_winner: Literal["newest", "fortnox", "webcrm"] = "newest"
+    #: webCRM OrganisationStatus values that mean "inactive" (Fortnox Active = false).
+    inactive_statuses: list[str] = Field(default_factory=list)
+    #: Description of a webCRM delivery made from a Fortnox-born order/invoice.
+    fortnox_delivery_description: str = "faktura"
+    #: Re-read every article's list price every N cycles (prices don't bump lastmodified).
+    price_check_every: int = Field(default=10, ge=1)
+
+    @field_validator("customer_types")
+    @classmethod
+    def _non_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one webCRM organisation Type")
+        return value
+
+    @model_validator(mode="after")
+    def _private_subset(self) -> SyncSettings:
+        stray = [t for t in self.private_types if t not in self.customer_types]
+        if stray:
+            raise ValueError(f"private_types {stray} are not in customer_types")
+        if self.fortnox_offset_minutes >= self.webcrm_interval_minutes:
+            raise ValueError("fortnox_offset_minutes must be smaller than webcrm_interval_minutes")
+        return self
+
+    @property
+    def fortnox_company_type(self) -> str:
+        if self.company_type:
+            return self.company_type
+        companies = [t for t in self.customer_types if t not in self.private_types]
+        return companies[0] if companies else self.customer_types[0]
+
+    @property
+    def fortnox_private_type(self) -> str:
+        if self.private_type:
+            return self.private_type
+        return self.private_types[0] if self.private_types else self.fortnox_company_type
+
+
+class StateSettings(_Section):
+    url: str = "sqlite:///wfsync.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WFSYNC_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    fortnox: FortnoxSettings = Field(default_factory=FortnoxSettings)
+    webcrm: WebcrmSettings = Field(default_factory=WebcrmSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment must win over it.
+        return env_settings, init_settings
+
+
+def _describe(loc: tuple[int | str, ...]) -> str:
+    keys = [str(part) for part in loc]
+    if len(keys) == 1:
+        return f"[{keys[0]}]"
+    section, rest = keys[:-1], keys[-1]
+    return f"[{'.'.join(section)}] {rest}"
+
+
+def _one_line(exc: PydanticValidationError, source: str) -> str:
+    first = exc.errors()[0]
+    where = _describe(tuple(first["loc"])) if first["loc"] else "config"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see `wfsync init` for every key)"
+    elif first["type"] == "literal_error":
+        message = message.replace("Input should be", "must be")
+    got = first.get("input")
+    if first["type"] not in ("extra_forbidden", "missing") and not isinstance(got, dict | list):
+        message += f" (got {got!r})"
+    more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{source}: {where}: {message}{more}"
+
+
+def load_config(
+    path: Path | str | None = None,
+    *,
+    required: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the TOML file (if it exists) and the environment into :class:`Settings`.
+
+    ``required=True`` makes a missing file an error (commands that talk to real
+    systems); otherwise defaults and the environment are used.
+    """
+
+    file = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    elif required:
+        raise ConfigError(f"{file}: no such config file (create one with `wfsync init`)")
+    saved = None
+    if environ is not None:
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(environ)
+    try:
+        return Settings(**data)
+    except PydanticValidationError as exc:
+        raise ConfigError(_one_line(exc, str(file))) from None
+    finally:
+        if saved is not None:
+            os.environ.clear()
+            os.environ.update(saved)

@@ -1,0 +1,29 @@
+"""Capped exponential back-off with full jitter."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+__all__ = ["RetryPolicy"]
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how long to retry a retriable failure.
+
+    ``attempts`` counts the first try. Delays grow ``base * 2**n`` up to ``cap``
+    and are jittered over ``[delay/2, delay]`` so that parallel workers do not
+    retry in lockstep. ``rng`` is injectable for deterministic tests.
+    """
+
+    attempts: int = 5
+    base: float = 1.0
+    cap: float = 30.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, retry_number: int, floor: float = 0.0) -> float:
+        """Seconds to wait before retry number ``retry_number`` (1-based)."""
+        raw = min(self.cap, self.base * (2 ** (retry_number - 1)))
+        jittered = raw / 2 + self.rng.random() * raw / 2
+        return max(floor, jittered)
