@@ -100,6 +100,10 @@ def code_key(value: Any) -> str | None:
     return None if text is None else text.upper()
 
 
+def country_key(value: Any) -> str | None:
+    return code_key(country_code(value))
+
+
 def decimal_key(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -210,8 +214,8 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
     "website": website_key,
     "invoice_postcode": postcode_key,
     "visiting_postcode": postcode_key,
-    "invoice_country": lambda v: code_key(country_code(v)),
-    "visiting_country": lambda v: code_key(country_code(v)),
+    "invoice_country": country_key,
+    "visiting_country": country_key,
     "terms_of_payment": code_key,
     "currency": code_key,
     "customer_number": code_key,
@@ -236,7 +240,8 @@ def key_of(field: str, value: Any) -> Any:
         ]
     if isinstance(value, Decimal | int | float) and field not in _KEYS:
         return decimal_key(value)
-    return _KEYS.get(field, text_key)(value)
+    keyer: Callable[[Any], Any] = _KEYS.get(field) or text_key
+    return keyer(value)
 
 
 def same(field: str, a: Any, b: Any) -> bool:
