@@ -10,14 +10,18 @@ the SQL state store) that implements this protocol can back the client.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
 
-__all__ = ["MemoryTokenStore", "TokenSet", "TokenStore"]
+__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenSet", "TokenStore"]
 
 
 class TokenSet(BaseModel):
@@ -64,3 +68,58 @@ class MemoryTokenStore:
     async def _hold(self) -> AsyncIterator[None]:
         async with self._lock:
             yield
+
+
+class FileTokenStore:
+    """Tokens in a JSON file readable only by its owner (mode 0600).
+
+    For a single machine without a database (laptop installs, ``wfsync connect``
+    before the state store exists). :meth:`exclusive` holds an ``flock`` on a
+    sibling ``<name>.lock`` file, so two processes — or two stores on the same
+    file in one process — take turns at refreshing. The lock lives on a separate
+    file because :meth:`save` replaces the token file atomically (write a temp
+    file, fsync, rename), and a lock on a replaced inode would protect nothing.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> TokenSet | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        return TokenSet.model_validate(json.loads(text))
+
+    async def save(self, tokens: TokenSet) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # O_CREAT's mode is filtered by the umask; be explicit
+            os.write(fd, tokens.model_dump_json(indent=2).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, self.path)
+
+    def exclusive(self) -> AbstractAsyncContextManager[None]:
+        return self._hold()
+
+    @asynccontextmanager
+    async def _hold(self) -> AsyncIterator[None]:
+        async with self._lock:  # tasks of this store first, then the OS lock across processes
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
