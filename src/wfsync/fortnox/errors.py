@@ -48,11 +48,12 @@ PERMISSION_CODES = frozenset({2000663, 2001101, 2001103})
 #: Legacy "invalid login" / "credentials missing".
 AUTH_CODES = frozenset({2000310, 2000311})
 
-# Swedish (and, defensively, English) wording of "this document can no longer be changed":
-# bokförd = booked, makulerad = cancelled, fakturerad/faktura skapad = invoiced,
-# "har koppling till en order" = invoice rows tied to an order (§8.4, verbatim message).
+# Swedish (and, defensively, English) stems of "this document can no longer be changed":
+# bokförd/bokfört = booked, makulerad/makulerats = cancelled, fakturerad/fakturerats =
+# invoiced, "har koppling till en order" = invoice rows tied to an order (§8.4, verbatim).
+# Exact texts for most of these are not recorded (§16), hence stems, not sentences.
 _LOCKED = re.compile(
-    r"bokförd|bokford|makulerad|fakturerad|faktura (är |har )?(redan )?skapad"
+    r"bokförd|bokfört|makuler|fakturerad|fakturerats|faktura (är |har )?(redan )?skapad"
     r"|har koppling till en order|\blåst|\bbooked\b|\bcancell?ed\b|\binvoiced\b|\blocked\b",
     re.IGNORECASE,
 )
