@@ -1,0 +1,1 @@
+"""Migration scripts, one linear history (a test checks it has no branches)."""

@@ -1,0 +1,267 @@
+"""The state store: what wfsync remembers between cycles.
+
+:class:`StateStore` is the one object the sync engine, CLI and dashboard use.
+It holds links (which webCRM record is which Fortnox record, and how each side
+looked after the last sync), intents (creates in flight, for crash safety),
+cursors, and — through :class:`~wfsync.state.journal.Journal` — run history,
+conflicts and the error inbox. See docs/state.md for the tables and the
+transaction rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wfsync.clock import Clock, SystemClock
+from wfsync.state.db import create_state_engine, upgrade_to_head
+from wfsync.state.journal import Journal
+from wfsync.state.models import CursorRow, IntentRow, LinkRow
+from wfsync.state.records import (
+    LINK_KINDS,
+    LINK_STATES,
+    SIDES,
+    AmbiguousLinkError,
+    Intent,
+    Link,
+    LinkClashError,
+    require,
+)
+from wfsync.state.unitofwork import get_row
+
+__all__ = ["StateStore"]
+
+
+class StateStore(Journal):
+    """Links, intents, cursors, runs, conflicts and failures in one database."""
+
+    @classmethod
+    def open(cls, url: str, *, clock: Clock | None = None) -> StateStore:
+        """Connect to ``url`` and bring its schema up to date (creating it if new)."""
+        engine = create_state_engine(url)
+        try:
+            upgrade_to_head(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, clock=clock or SystemClock())
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    # ---- links ------------------------------------------------------------
+
+    def get_link(
+        self,
+        kind: str,
+        *,
+        webcrm_id: str | None = None,
+        fortnox_id: str | None = None,
+        fortnox_type: str | None = None,
+    ) -> Link | None:
+        """The link holding this webCRM id and/or Fortnox id, or None.
+
+        Fortnox numbers orders and invoices separately, so for deliveries pass
+        ``fortnox_type`` when looking up by Fortnox number; without it, a number
+        linked both as an order and as an invoice raises :class:`AmbiguousLinkError`.
+        """
+        if webcrm_id is None and fortnox_id is None:
+            raise ValueError("get_link needs webcrm_id or fortnox_id")
+        stmt = sa.select(LinkRow).where(LinkRow.kind == kind)
+        if webcrm_id is not None:
+            stmt = stmt.where(LinkRow.webcrm_id == webcrm_id)
+        if fortnox_id is not None:
+            stmt = stmt.where(LinkRow.fortnox_id == fortnox_id)
+            if fortnox_type is not None:
+                stmt = stmt.where(LinkRow.fortnox_type == fortnox_type)
+        with self._read() as session:
+            rows = session.scalars(stmt.order_by(LinkRow.id).limit(2)).all()
+            if len(rows) > 1:
+                raise AmbiguousLinkError(
+                    f"Fortnox {kind} {fortnox_id} is linked as both "
+                    f"{rows[0].fortnox_type} and {rows[1].fortnox_type}; pass fortnox_type"
+                )
+            return _link(rows[0]) if rows else None
+
+    def links(self, kind: str, *, state: str | None = None) -> list[Link]:
+        """All links of ``kind`` (optionally only those in ``state``), oldest first."""
+        stmt = sa.select(LinkRow).where(LinkRow.kind == kind).order_by(LinkRow.id)
+        if state is not None:
+            stmt = stmt.where(LinkRow.state == state)
+        with self._read() as session:
+            return [_link(row) for row in session.scalars(stmt)]
+
+    def save_link(self, link: Link) -> Link:
+        """Insert (``id`` None) or update a link; returns the stored link.
+
+        The argument is not modified. A vendor id already linked elsewhere raises
+        :class:`LinkClashError`; an open transaction stays usable after that.
+        """
+        require(link.kind, LINK_KINDS, "link kind")
+        require(link.state, LINK_STATES, "link state")
+        now = self._clock.now()
+        with self._write() as session:
+            try:
+                with session.begin_nested():
+                    if link.id is None:
+                        row = LinkRow(created_at=now)
+                        session.add(row)
+                    else:
+                        row = get_row(session, LinkRow, link.id)
+                    _fill(row, link, now)
+                    session.flush()
+            except IntegrityError as exc:
+                raise LinkClashError(_clash_message(session, link)) from exc
+            session.refresh(row)  # hand back what is stored (JSON-normalised values)
+            return _link(row)
+
+    def delete_link(self, link_id: int) -> None:
+        """Forget a pair. Conflicts recorded for it keep their ids, lose the link."""
+        with self._write() as session:
+            session.delete(get_row(session, LinkRow, link_id))
+
+    # ---- intents ----------------------------------------------------------
+
+    def begin_intent(
+        self, kind: str, target: str, source_id: str, payload: dict[str, Any]
+    ) -> Intent:
+        """Record that we are about to create ``source_id``'s copy in ``target``.
+
+        Call (outside any transaction, so it commits) before the vendor create.
+        If an open intent exists for the same record it is returned unchanged:
+        an earlier attempt may have reached the vendor, so look there first.
+        """
+        require(kind, LINK_KINDS, "intent kind")
+        require(target, SIDES, "intent target")
+        existing = sa.select(IntentRow).where(
+            IntentRow.kind == kind, IntentRow.target == target, IntentRow.source_id == source_id
+        )
+        with self._write() as session:
+            row = session.scalar(existing)
+            if row is not None:
+                return _intent(row)
+            try:
+                with session.begin_nested():
+                    row = IntentRow(
+                        kind=kind,
+                        target=target,
+                        source_id=source_id,
+                        payload=dict(payload),
+                        created_at=self._clock.now(),
+                    )
+                    session.add(row)
+                    session.flush()
+            except IntegrityError:  # another process recorded it first
+                return _intent(session.scalars(existing).one())
+            session.refresh(row)
+            return _intent(row)
+
+    def open_intents(self, kind: str | None = None) -> list[Intent]:
+        """Creates that were started but never finished, oldest first."""
+        stmt = sa.select(IntentRow).order_by(IntentRow.id)
+        if kind is not None:
+            stmt = stmt.where(IntentRow.kind == kind)
+        with self._read() as session:
+            return [_intent(row) for row in session.scalars(stmt)]
+
+    def finish_intent(self, intent_id: int) -> None:
+        """The create is linked: call in the same transaction that saves the link."""
+        with self._write() as session:
+            session.delete(get_row(session, IntentRow, intent_id))
+
+    # ---- cursors ----------------------------------------------------------
+
+    def get_cursor(self, source: str, entity: str, *, version: int | None = None) -> str | None:
+        """The stored cursor, or None if there is none.
+
+        With ``version``, a cursor stored in another format version also reads
+        as None, so a changed cursor format starts over instead of misreading.
+        """
+        with self._read() as session:
+            row = session.get(CursorRow, (source, entity))
+            if row is None or (version is not None and row.version != version):
+                return None
+            return row.value
+
+    def get_cursor_version(self, source: str, entity: str) -> int | None:
+        with self._read() as session:
+            row = session.get(CursorRow, (source, entity))
+            return row.version if row is not None else None
+
+    def set_cursor(self, source: str, entity: str, value: str, *, version: int = 1) -> None:
+        values = {"value": value, "version": version, "updated_at": self._clock.now()}
+        with self._write() as session:
+            stmt = _insert(self.backend, CursorRow).values(source=source, entity=entity, **values)
+            session.execute(
+                stmt.on_conflict_do_update(index_elements=["source", "entity"], set_=values)
+            )
+
+
+def _insert(backend: str, model: type[CursorRow]) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with ON CONFLICT support; both backends spell the upsert the same way."""
+    return postgresql.insert(model) if backend == "postgresql" else sqlite.insert(model)
+
+
+def _fill(row: LinkRow, link: Link, now: datetime) -> None:
+    row.kind = link.kind
+    row.webcrm_id = link.webcrm_id
+    row.fortnox_id = link.fortnox_id
+    row.fortnox_type = link.fortnox_type
+    row.webcrm_snapshot = link.webcrm_snapshot
+    row.fortnox_snapshot = link.fortnox_snapshot
+    row.webcrm_hash = link.webcrm_hash
+    row.fortnox_hash = link.fortnox_hash
+    row.state = link.state
+    row.note = link.note
+    row.extra = dict(link.extra)
+    row.last_synced_at = link.last_synced_at
+    row.updated_at = now
+
+
+def _clash_message(session: Session, link: Link) -> str:
+    """Say which id is taken and by which link."""
+    others = sa.select(LinkRow).where(LinkRow.kind == link.kind)
+    if link.id is not None:
+        others = others.where(LinkRow.id != link.id)
+    if link.webcrm_id is not None:
+        taken = session.scalar(others.where(LinkRow.webcrm_id == link.webcrm_id))
+        if taken is not None:
+            return f"webCRM {link.kind} {link.webcrm_id} is already linked (link {taken.id})"
+    label = f"{link.fortnox_type} " if link.fortnox_type else ""
+    return f"Fortnox {link.kind} {label}{link.fortnox_id} is already linked to another record"
+
+
+def _link(row: LinkRow) -> Link:
+    return Link(
+        id=row.id,
+        kind=row.kind,
+        webcrm_id=row.webcrm_id,
+        fortnox_id=row.fortnox_id,
+        fortnox_type=row.fortnox_type,
+        webcrm_snapshot=row.webcrm_snapshot,
+        fortnox_snapshot=row.fortnox_snapshot,
+        webcrm_hash=row.webcrm_hash,
+        fortnox_hash=row.fortnox_hash,
+        state=row.state,
+        note=row.note,
+        extra=dict(row.extra),
+        last_synced_at=row.last_synced_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _intent(row: IntentRow) -> Intent:
+    return Intent(
+        id=row.id,
+        kind=row.kind,
+        target=row.target,
+        source_id=row.source_id,
+        payload=dict(row.payload),
+        created_at=row.created_at,
+    )
