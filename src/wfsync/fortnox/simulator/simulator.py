@@ -1,0 +1,156 @@
+"""``FortnoxSimulator``: the in-memory Fortnox that tests and ``wfsync simulate`` run.
+
+It wires the pieces together — one tenant's store, the OAuth authority, the
+route table, the rate limiter, fault injection and the optional event stream —
+and offers the set-up a test needs: registering a client, consenting on a
+user's behalf, loading seed data, and ``sim.ui`` for the edits a person makes in
+Fortnox's own user interface.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from wfsync.clock import Clock, SystemClock
+from wfsync.fortnox.simulator.app import RecordedRequest, SimulatorApp
+from wfsync.fortnox.simulator.auth import ALL_SCOPES, Authority
+from wfsync.fortnox.simulator.customers import add_customer_routes, create_customer
+from wfsync.fortnox.simulator.faults import FaultPlan
+from wfsync.fortnox.simulator.ratelimit import SlidingWindow
+from wfsync.fortnox.simulator.registers import add_register_routes
+from wfsync.fortnox.simulator.routing import Router
+from wfsync.fortnox.simulator.seed import (
+    SeedActions,
+    install_standard_registers,
+    load_seed,
+    sample_data,
+)
+from wfsync.fortnox.simulator.store import TenantStore
+from wfsync.fortnox.simulator.ui import FortnoxUI
+
+__all__ = ["DEMO_CLIENT_ID", "FortnoxSimulator", "build_standalone_app"]
+
+DEMO_CLIENT_ID = "wfsync-demo"
+DEFAULT_TENANT = "1234567"
+
+
+class FortnoxSimulator:
+    """A faithful, in-memory Fortnox tenant served as an ASGI app (``sim.app``)."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        base_url: str = "https://api.fortnox.se",
+        rate_limit: int | None = 25,
+        seed: bool = False,
+        tenant_id: str = DEFAULT_TENANT,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.base_url = base_url.rstrip("/")
+        self.store = TenantStore(self.clock, self.base_url, tenant_id)
+        install_standard_registers(self.store)
+        self.authority = Authority(self.clock, tenant_id)
+        self.faults = FaultPlan()
+        self.limiter = SlidingWindow(self.clock, rate_limit)
+        router = Router()
+        add_customer_routes(router)
+        add_register_routes(router)
+        self.router = router
+        self.app = SimulatorApp(
+            self.clock, self.store, self.authority, router, self.limiter, self.faults
+        )
+        self.ui = FortnoxUI(self.store)
+        if seed:
+            self.load_seed(sample_data())
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant (``DatabaseNumber`` in companyinformation, ``tenantId`` in JWTs)."""
+        return self.store.tenant_id
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order (method, path, query, status, body)."""
+        return self.app.requests
+
+    def writes(self, path_prefix: str = "/3/") -> list[RecordedRequest]:
+        """Recorded API requests that could change data (non-GET) under ``path_prefix``."""
+        return [r for r in self.requests if r.is_write and r.path.startswith(path_prefix)]
+
+    def register_client(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        service_account: bool = True,
+        redirect_uri: str | None = None,
+    ) -> None:
+        self.authority.register_client(
+            client_id, client_secret, service_account=service_account, redirect_uri=redirect_uri
+        )
+
+    def issue_refresh_token(self, client_id: str, *, scopes: list[str] | None = None) -> str:
+        """A refresh token as if a user had just consented (all scopes by default)."""
+        return self.authority.issue_refresh_token(client_id, scopes)
+
+    def issue_authorization_code(self, client_id: str, redirect_uri: str, scopes: list[str]) -> str:
+        """An authorization code as the consent redirect would carry it."""
+        return self.authority.issue_authorization_code(client_id, redirect_uri, scopes)
+
+    def revoke_consent(self, client_id: str) -> None:
+        """The customer removes the integration: all its tokens stop working."""
+        self.authority.revoke_consent(client_id)
+
+    def load_seed(self, source: Path | str | Mapping[str, Any]) -> None:
+        """Load a seed file (path) or dict; format in docs/fortnox-simulator.md."""
+        load_seed(self.store, source, self._seed_creators())
+
+    def _seed_creators(self) -> SeedActions:
+        return {
+            "customers": lambda store, payload: _discard(create_customer(store, payload)),
+            "articles": lambda store, payload: None,
+            "prices": lambda store, payload: None,
+            "orders": lambda store, payload: None,
+            "invoices": lambda store, payload: None,
+        }
+
+
+def _discard(_: object) -> None:
+    return None
+
+
+def build_standalone_app(
+    *, seed: Path | None = None, empty: bool = False, base_url: str = "http://127.0.0.1:8081"
+) -> tuple[ASGIApp, str]:
+    """The simulator for ``wfsync simulate fortnox``: app plus a banner on how to connect."""
+    sim = FortnoxSimulator(base_url=base_url, seed=not empty and seed is None)
+    if seed is not None and not empty:
+        sim.load_seed(seed)
+    secret = secrets.token_urlsafe(18)
+    sim.register_client(DEMO_CLIENT_ID, secret)
+    refresh = sim.issue_refresh_token(DEMO_CLIENT_ID, scopes=list(ALL_SCOPES))
+    root = sim.base_url
+    banner = "\n".join(
+        [
+            f"Fortnox simulator for tenant {sim.tenant_id} at {root}",
+            f"  client id:      {DEMO_CLIENT_ID}",
+            f"  client secret:  {secret}",
+            f"  API base URL:   {root}/3",
+            f"  token URL:      {root}/oauth-v1/token",
+            f"  consent URL:    {root}/oauth-v1/auth (auto-approves, redirects with ?code=&state=)",
+            f"  refresh token:  {refresh}  (single use; rotates on every refresh)",
+            "Configure wfsync with:",
+            f"  WFSYNC_FORTNOX__BASE_URL={root}/3",
+            f"  WFSYNC_FORTNOX__TOKEN_URL={root}/oauth-v1/token",
+            f"  WFSYNC_FORTNOX__AUTH_URL={root}/oauth-v1/auth",
+            f"  WFSYNC_FORTNOX__CLIENT_ID={DEMO_CLIENT_ID}",
+            f"  WFSYNC_FORTNOX__CLIENT_SECRET={secret}",
+            f"  WFSYNC_FORTNOX__REFRESH_TOKEN={refresh}",
+        ]
+    )
+    return sim.app, banner
