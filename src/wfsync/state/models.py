@@ -12,7 +12,7 @@ Alembic's autogenerate). Two column types make the tables portable:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -64,6 +64,11 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 JsonValue = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+#: Surrogate ids are never reused: SQLite would otherwise hand a deleted link's
+#: or intent's id to the next row (PostgreSQL sequences never do).
+NEVER_REUSE_IDS: Final = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UtcDateTime(),
@@ -77,6 +82,7 @@ class LinkRow(Base):
     __table_args__ = (
         sa.UniqueConstraint("kind", "webcrm_id", name="uq_links_webcrm"),
         sa.Index("ix_links_kind_state", "kind", "state"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +137,10 @@ class CursorRow(Base):
 
 class RunRow(Base):
     __tablename__ = "runs"
-    __table_args__ = (sa.Index("ix_runs_direction_started", "direction", "started_at"),)
+    __table_args__ = (
+        sa.Index("ix_runs_direction_started", "direction", "started_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(sa.String(32))
@@ -144,7 +153,10 @@ class RunRow(Base):
 
 class ConflictRow(Base):
     __tablename__ = "conflicts"
-    __table_args__ = (sa.Index("ix_conflicts_ack_created", "acknowledged", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_conflicts_ack_created", "acknowledged", "created_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
@@ -181,6 +193,7 @@ class FailureRow(Base):
         ),
         sa.Index("ix_failures_record", "kind", "source", "source_id"),
         sa.Index("ix_failures_status_seen", "status", "last_seen"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

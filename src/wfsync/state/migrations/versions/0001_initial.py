@@ -22,6 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Tables with surrogate ids use sqlite_autoincrement=True: SQLite would otherwise
+# reuse a deleted link's or intent's id for the next row.
 
 
 def _when(name: str, *, nullable: bool = False) -> sa.Column[object]:
@@ -47,6 +49,7 @@ def upgrade() -> None:
         _when("created_at"),
         _when("updated_at"),
         sa.UniqueConstraint("kind", "webcrm_id", name="uq_links_webcrm"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_links_kind_state", "links", ["kind", "state"])
     op.create_index(
@@ -65,6 +68,7 @@ def upgrade() -> None:
         sa.Column("payload", JSON_DOC, nullable=False),
         _when("created_at"),
         sa.UniqueConstraint("kind", "target", "source_id", name="uq_intents_source"),
+        sqlite_autoincrement=True,
     )
 
     op.create_table(
@@ -85,6 +89,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("counts", JSON_DOC, nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_runs_started_at", "runs", ["started_at"])
     op.create_index("ix_runs_status", "runs", ["status"])
@@ -111,6 +116,7 @@ def upgrade() -> None:
         sa.Column("rule", sa.Text(), nullable=False),
         _when("created_at"),
         sa.Column("acknowledged", sa.Boolean(), nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_conflicts_link_id", "conflicts", ["link_id"])
     op.create_index("ix_conflicts_ack_created", "conflicts", ["acknowledged", "created_at"])
@@ -129,6 +135,7 @@ def upgrade() -> None:
         _when("last_seen"),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("detail", JSON_DOC, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "uq_failures_open",

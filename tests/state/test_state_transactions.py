@@ -1,0 +1,116 @@
+"""Transaction boundaries: what commits together, and what commits on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from wfsync.state import Link, LinkClashError, StateStore
+
+
+class Crash(Exception):
+    """Stands in for anything that goes wrong half-way (a bug, a kill, a network error)."""
+
+
+def test_outside_a_transaction_each_call_commits(
+    store: StateStore, other_store: StateStore
+) -> None:
+    store.save_link(Link(kind="customer", webcrm_id="1"))
+    assert other_store.get_link("customer", webcrm_id="1") is not None
+
+
+def test_writes_in_a_transaction_commit_together(
+    store: StateStore, other_store: StateStore
+) -> None:
+    with store.transaction():
+        store.save_link(Link(kind="customer", webcrm_id="1"))
+        store.set_cursor("webcrm", "organisations", "c1")
+        assert other_store.get_link("customer", webcrm_id="1") is None  # not yet visible
+        assert store.get_link("customer", webcrm_id="1") is not None  # but to itself
+
+    assert other_store.get_link("customer", webcrm_id="1") is not None
+    assert other_store.get_cursor("webcrm", "organisations") == "c1"
+
+
+def test_exception_leaves_nothing_behind_including_link_and_finished_intent(
+    store: StateStore,
+) -> None:
+    intent = store.begin_intent("customer", "fortnox", "101", {"name": "Acme"})
+
+    with pytest.raises(Crash), store.transaction():
+        store.save_link(Link(kind="customer", webcrm_id="101", fortnox_id="1"))
+        store.finish_intent(intent.id)
+        raise Crash
+
+    assert store.get_link("customer", webcrm_id="101") is None
+    assert store.open_intents() == [intent]
+
+
+def test_link_and_finished_intent_commit_as_a_pair(store: StateStore) -> None:
+    intent = store.begin_intent("customer", "fortnox", "101", {"name": "Acme"})
+
+    with store.transaction():
+        store.save_link(Link(kind="customer", webcrm_id="101", fortnox_id="1"))
+        store.finish_intent(intent.id)
+
+    assert store.open_intents() == []
+    assert store.get_link("customer", fortnox_id="1") is not None
+
+
+def test_nested_transactions_join_the_outer_one(store: StateStore) -> None:
+    with pytest.raises(Crash), store.transaction():
+        with store.transaction():
+            store.save_link(Link(kind="customer", webcrm_id="1"))
+        store.start_run("webcrm")
+        raise Crash
+
+    assert store.links("customer") == []
+    assert store.last_runs() == []
+
+
+def test_a_clash_inside_a_transaction_leaves_it_usable(store: StateStore) -> None:
+    store.save_link(Link(kind="customer", webcrm_id="1"))
+
+    with store.transaction():
+        store.save_link(Link(kind="customer", webcrm_id="2"))
+        with pytest.raises(LinkClashError):
+            store.save_link(Link(kind="customer", webcrm_id="1"))
+        store.save_link(Link(kind="customer", webcrm_id="3"))
+
+    assert [link.webcrm_id for link in store.links("customer")] == ["1", "2", "3"]
+
+
+def test_another_thread_does_not_join_this_threads_transaction(store: StateStore) -> None:
+    seen_from_thread: list[Link | None] = []
+
+    with store.transaction():
+        store.save_link(Link(kind="customer", webcrm_id="1"))
+        reader = threading.Thread(
+            target=lambda: seen_from_thread.append(store.get_link("customer", webcrm_id="1"))
+        )
+        reader.start()
+        reader.join(timeout=10)
+
+    assert seen_from_thread == [None]
+
+
+async def test_another_task_does_not_join_this_tasks_transaction(store: StateStore) -> None:
+    opened = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        with store.transaction():
+            store.save_link(Link(kind="customer", webcrm_id="1"))
+            opened.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await opened.wait()
+    seen = store.get_link("customer", webcrm_id="1")
+    release.set()
+    await task
+
+    assert seen is None
+    assert store.get_link("customer", webcrm_id="1") is not None
