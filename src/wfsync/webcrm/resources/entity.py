@@ -141,8 +141,8 @@ class EntityResource(Generic[R]):
     ) -> int:
         if lookup is None:
             raise ValidationError(
-                f"webCRM created a {self._table} without returning its id, and no lookup "
-                "field was given to find it",
+                f"webCRM accepted the new {self._table} but returned no id, and no lookup "
+                "field was given to find it (the record may exist now)",
                 system=SYSTEM,
                 status=response.status_code,
                 body=response.text,
