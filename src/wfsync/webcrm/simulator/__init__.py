@@ -1,0 +1,31 @@
+"""A faithful in-memory imitation of the webCRM REST API (shared/reference/webcrm-api.md).
+
+Tests mount :attr:`WebcrmSimulator.app` with ``httpx.ASGITransport``; ``wfsync
+simulate webcrm`` serves :func:`build_standalone_app` over a socket. Where the
+reference is unsure the simulator takes the stricter reading; every such
+decision is listed in docs/webcrm-simulator.md.
+"""
+
+from wfsync.webcrm.simulator.app import RecordedRequest, WebcrmSimulator
+from wfsync.webcrm.simulator.auth import ACCESS_TOKEN_LIFETIME
+from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedTimeout
+from wfsync.webcrm.simulator.hooks import HookEvent
+from wfsync.webcrm.simulator.standalone import DEMO_AUTH_CODE, build_standalone_app
+from wfsync.webcrm.simulator.tenant import DEFAULT_ORGANISATION_TYPES, default_custom_fields
+from wfsync.webcrm.simulator.ui import UI_USER, WebcrmUi
+
+__all__ = [
+    "ACCESS_TOKEN_LIFETIME",
+    "DEFAULT_ORGANISATION_TYPES",
+    "DEMO_AUTH_CODE",
+    "UI_USER",
+    "Fault",
+    "FaultPlan",
+    "HookEvent",
+    "RecordedRequest",
+    "SimulatedTimeout",
+    "WebcrmSimulator",
+    "WebcrmUi",
+    "build_standalone_app",
+    "default_custom_fields",
+]

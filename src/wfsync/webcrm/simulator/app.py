@@ -1,0 +1,221 @@
+"""The simulator object and its ASGI request pipeline.
+
+Every request passes, in order: request log → injected faults → routing
+(404 empty for an unknown path, 405 + ``Allow`` for a known path with the wrong
+method) → bearer check (401) → rate limit (429) → the endpoint. Errors the
+endpoints raise become ``{"Message", "Type"}`` bodies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import unquote_plus
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from wfsync.clock import Clock, SystemClock
+from wfsync.webcrm.simulator import (
+    catalogue,
+    deliveries,
+    fields_metadata,
+    organisations,
+    persons,
+    queries,
+    quotation_lines,
+)
+from wfsync.webcrm.simulator.auth import Authenticator
+from wfsync.webcrm.simulator.backend import Backend
+from wfsync.webcrm.simulator.errors import ApiProblem
+from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedTimeout
+from wfsync.webcrm.simulator.hooks import HookRegistry
+from wfsync.webcrm.simulator.ratelimit import THROTTLED_MESSAGE, RateLimiter
+from wfsync.webcrm.simulator.routing import Call, Router, empty, json_response, problem
+from wfsync.webcrm.simulator.seed import load_seed
+from wfsync.webcrm.simulator.seed_data import sample_data
+from wfsync.webcrm.simulator.tenant import Tenant
+from wfsync.webcrm.simulator.ui import WebcrmUi
+
+__all__ = ["RecordedRequest", "WebcrmSimulator"]
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RecordedRequest(NamedTuple):
+    """One request the simulator answered (``status`` 0 = no answer: a timeout)."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+
+    @property
+    def is_write(self) -> bool:
+        """A request that may change data (``/Auth`` logins excluded)."""
+        return self.method in WRITE_METHODS and not self.path.lower().startswith("/auth")
+
+
+class WebcrmSimulator:
+    """An in-memory webCRM tenant behind the real API's paths, rules and limits."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        rate_limit: int | None = 250,
+        seed: bool = False,
+        organisation_types: list[str] | None = None,
+        custom_fields: dict[str, str] | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.tenant = Tenant.configure(organisation_types, custom_fields)
+        self.backend = Backend.create(self.clock, self.tenant)
+        self.auth = Authenticator(self.clock)
+        self.rate_limiter = RateLimiter(self.clock, rate_limit)
+        self.faults = FaultPlan()
+        self.hooks = HookRegistry(self.clock)
+        self.requests: list[RecordedRequest] = []
+        self.ui = WebcrmUi(self.backend)
+        for collection in (
+            self.backend.organisations,
+            self.backend.persons,
+            self.backend.deliveries,
+            self.backend.quotation_lines,
+        ):
+            collection.listeners.append(self.hooks.on_change)
+        self._public = Router()
+        self._public.post("/Auth/ApiLogin", self.auth.api_login)
+        self._public.post("/Auth/ApiRefresh", self.auth.api_refresh)
+        self._router = Router()
+        organisations.register(self._router, self.backend)
+        persons.register(self._router, self.backend)
+        deliveries.register(self._router, self.backend)
+        quotation_lines.register(self._router, self.backend)
+        catalogue.register(self._router, self.backend)
+        queries.register(self._router, self.backend)
+        fields_metadata.register(self._router, self.tenant)
+        self.hooks.register(self._router)
+        if seed:
+            self.load_seed(sample_data())
+
+    # -- public helpers -----------------------------------------------------
+
+    @property
+    def app(self) -> WebcrmSimulator:
+        """The ASGI application (the simulator object itself is the ASGI callable)."""
+        return self
+
+    def add_api_token(self, auth_code: str | None = None, name: str = "API wfsync") -> str:
+        """Register an application token that ``/Auth/ApiLogin`` accepts; returns it."""
+        return self.auth.add_application(auth_code, name)
+
+    def load_seed(self, source: Path | str | dict[str, Any]) -> None:
+        """Add records from a seed file or dict (format: docs/webcrm-simulator.md)."""
+        load_seed(self.backend, source)
+
+    @property
+    def writes(self) -> list[RecordedRequest]:
+        """Recorded requests that could have changed data."""
+        return [request for request in self.requests if request.is_write]
+
+    # -- ASGI ---------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        method = request.method.upper()
+        path = scope["path"]
+        query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
+        status = 0
+        try:
+            response = await self._respond(request, method, path)
+            status = response.status_code
+        finally:
+            self.requests.append(RecordedRequest(method, path, query, status))
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, method: str, path: str) -> Response:
+        fault = self.faults.take(method, path)
+        if fault is None:
+            return await self._handle(request, method, path)
+        if fault.latency > 0:
+            await self.clock.sleep(fault.latency)
+        if not fault.after_processing and (fault.timeout or fault.status is not None):
+            return await self._fail(fault)
+        response = await self._handle(request, method, path)
+        if fault.timeout or fault.status is not None:
+            return await self._fail(fault)
+        return response
+
+    async def _fail(self, fault: Fault) -> Response:
+        if fault.timeout:
+            if self.faults.real_server:
+                await self.clock.sleep(self.faults.hang_seconds)
+            raise SimulatedTimeout("simulated webCRM timeout")
+        assert fault.status is not None
+        return _fault_response(fault)
+
+    async def _handle(self, request: Request, method: str, path: str) -> Response:
+        call = Call(request, {})
+        public = self._public.resolve(method, path)
+        if isinstance(public, tuple):
+            handler, call.params = public
+        else:
+            resolved = self._router.resolve(method, path)
+            if isinstance(resolved, list):
+                allowed = sorted(set(resolved) | set(public))
+                if not allowed:
+                    return empty(404)
+                return Response(b"", status_code=405, headers={"Allow": ", ".join(allowed)})
+            handler, call.params = resolved
+            application = self.auth.authenticate(request)
+            if isinstance(application, Response):
+                return application
+            call.actor, call.application_token = application.name, application.code
+            throttled = self.rate_limiter.admit(application.code)
+            if throttled is not None:
+                return throttled
+        try:
+            return await handler(call)
+        except ApiProblem as error:
+            return problem(error)
+
+
+def _fault_response(fault: Fault) -> Response:
+    status = fault.status or 500
+    if status == 401:
+        return Response(b"", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    if status == 429:
+        response = json_response(
+            {
+                "RetryAfterSeconds": fault.retry_after,
+                "Message": THROTTLED_MESSAGE.format(limit=250),
+                "Type": "TooManyRequestsException",
+            },
+            status=429,
+        )
+        response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+    if status in (502, 503, 504):
+        page = f"<html><body><h1>{status} Service Unavailable</h1></body></html>"
+        return Response(page, status_code=status, media_type="text/html")
+    if status >= 500:
+        return json_response(
+            {"Message": "An error has occurred.", "Type": "InternalServerErrorException"}, status
+        )
+    return json_response({"Message": "Simulated error.", "Type": "BadRequestException"}, status)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

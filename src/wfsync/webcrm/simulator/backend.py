@@ -1,0 +1,103 @@
+"""The simulated tenant's data: one collection per entity, wired to its rules.
+
+Endpoints, the query engine, the UI helpers and the seed loader all work on a
+:class:`Backend`; nothing else holds records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wfsync.clock import Clock
+from wfsync.webcrm.simulator import rules
+from wfsync.webcrm.simulator.schema import (
+    CATALOGUE,
+    DELIVERY,
+    OPPORTUNITY,
+    ORGANISATION,
+    PERSON,
+    QUOTATION_LINE,
+)
+from wfsync.webcrm.simulator.store import Collection, Record
+from wfsync.webcrm.simulator.tenant import PLACEHOLDER, Tenant
+
+__all__ = ["Backend"]
+
+
+@dataclass
+class Backend:
+    clock: Clock
+    tenant: Tenant
+    organisations: Collection
+    persons: Collection
+    deliveries: Collection
+    quotation_lines: Collection
+    catalogue: Collection
+    opportunities: Collection
+
+    @classmethod
+    def create(cls, clock: Clock, tenant: Tenant) -> Backend:
+        backend = cls(
+            clock=clock,
+            tenant=tenant,
+            organisations=Collection(ORGANISATION, clock, "Organisation"),
+            persons=Collection(PERSON, clock, "Person"),
+            deliveries=Collection(DELIVERY, clock, "Delivery"),
+            quotation_lines=Collection(QUOTATION_LINE, clock, "Quotation line"),
+            catalogue=Collection(CATALOGUE, clock, "Linked data item"),
+            opportunities=Collection(OPPORTUNITY, clock, "Opportunity"),
+        )
+        backend.organisations.rules = rules.organisation_rules(backend)
+        backend.organisations.defaults = {
+            "OrganisationType": tenant.organisation_types[0],
+            "OrganisationStatus": PLACEHOLDER,
+            "OrganisationIndustry": PLACEHOLDER,
+            **tenant.slot_defaults("Organisation"),
+        }
+        backend.persons.rules = rules.person_rules(backend)
+        backend.persons.defaults = tenant.slot_defaults("Person")
+        backend.deliveries.rules = rules.delivery_rules(backend)
+        backend.deliveries.defaults = {
+            "DeliveryProduct": PLACEHOLDER,
+            "DeliverySpentTime": "00:00:00",
+            **tenant.slot_defaults("Delivery"),
+        }
+        backend.quotation_lines.rules = rules.quotation_line_rules(backend)
+        backend.catalogue.rules = rules.catalogue_rules(backend)
+        return backend
+
+    @property
+    def collections(self) -> tuple[Collection, ...]:
+        return (
+            self.organisations,
+            self.persons,
+            self.deliveries,
+            self.quotation_lines,
+            self.catalogue,
+            self.opportunities,
+        )
+
+    def lines_of(self, delivery_id: int) -> list[Record]:
+        """A delivery's lines by ``QuotationLineSortOrder``, then id."""
+        lines = [
+            line
+            for line in self.quotation_lines.rows()
+            if line["QuotationLineOpportunityId"] == delivery_id
+        ]
+        return sorted(lines, key=lambda ln: (ln["QuotationLineSortOrder"], ln["QuotationLineId"]))
+
+    def sync_totals(self, actor: str) -> None:
+        """Recompute ``DeliveryOrderValue``/``OrderGmValue`` from the lines.
+
+        A delivery whose totals change is written (its ``UpdatedAt`` moves); a line
+        edit that leaves the totals alone does not touch the delivery.
+        """
+        for delivery in self.deliveries.rows():
+            value, margin = rules.line_totals(self.lines_of(delivery["DeliveryId"]))
+            stored = (delivery["DeliveryOrderValue"], delivery["DeliveryOrderGmValue"])
+            if (value, margin) != stored:
+                self.deliveries.update_server_fields(
+                    delivery["DeliveryId"],
+                    {"DeliveryOrderValue": value, "DeliveryOrderGmValue": margin},
+                    actor,
+                )

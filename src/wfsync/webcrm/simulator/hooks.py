@@ -1,0 +1,206 @@
+"""Webhook subscriptions: ``/Organisations/Hooks``, ``/Persons/Hooks``, ``/Deliveries/Hooks``,
+``/QuotationLines/Hooks`` (reference §9.3).
+
+CRUD follows the hook DTO exactly (``Id`` int64 ``0`` on create, ``TargetUrl``,
+``EventType`` Create|Update|Delete, ``IsEnabled``, ``Filter`` array; server
+stamps). Lists return the calling token's own hooks, paged.
+
+The real callback payload, method and retry policy are undocumented, so the
+simulator only records what it *would* send (:attr:`HookRegistry.events`) and
+posts it when a test asks (:meth:`HookRegistry.deliver`): a JSON body
+``{"HookId", "EntityType", "EventType", "Id", "OccurredAt"}``. Hooks fire for API
+and UI changes alike. The sync must treat a callback only as a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from starlette.responses import Response
+
+from wfsync.clock import Clock
+from wfsync.webcrm.simulator.errors import BadRequest, NotFound
+from wfsync.webcrm.simulator.routing import Call, Router, empty, json_response, page_of, paginate
+from wfsync.webcrm.simulator.values import format_datetime, truncate_to_millis
+
+__all__ = ["HOOK_FILTERS", "HookEvent", "HookRegistry"]
+
+EVENT_TYPES = ("Create", "Update", "Delete")
+#: entity → (collection path, allowed Filter values)
+HOOK_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Organisation": ("/Organisations/Hooks", ("All", "Owner", "Owner2")),
+    "Person": ("/Persons/Hooks", ("All", "OrganisationOwner", "OrganisationOwner2")),
+    "Delivery": (
+        "/Deliveries/Hooks",
+        (
+            "All",
+            "Responsible",
+            "Responsible2",
+            "Responsible3",
+            "OrganisationOwner",
+            "OrganisationOwner2",
+        ),
+    ),
+    "QuotationLine": ("/QuotationLines/Hooks", ("All", "OrganisationOwner", "OrganisationOwner2")),
+}
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    """A callback the simulator would send."""
+
+    hook_id: int
+    target_url: str
+    entity: str
+    event_type: str
+    record_id: int
+    occurred_at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "HookId": self.hook_id,
+            "EntityType": self.entity,
+            "EventType": self.event_type,
+            "Id": self.record_id,
+            "OccurredAt": format_datetime(self.occurred_at),
+        }
+
+
+@dataclass
+class _Hook:
+    entity: str
+    owner: str
+    fields: dict[str, Any]
+
+
+class HookRegistry:
+    """Registered hooks and the events they have produced."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._hooks: dict[int, _Hook] = {}
+        self._next_id = 1
+        self.events: list[HookEvent] = []
+        self._delivered = 0
+
+    def on_change(self, entity: str, event_type: str, record_id: int) -> None:
+        """Collection listener: queue one event per enabled matching hook."""
+        for hook_id, hook in self._hooks.items():
+            fields = hook.fields
+            if hook.entity == entity and fields["IsEnabled"] and fields["EventType"] == event_type:
+                target = fields["TargetUrl"]
+                now = self._clock.now()
+                self.events.append(HookEvent(hook_id, target, entity, event_type, record_id, now))
+
+    async def deliver(self, client: httpx.AsyncClient) -> int:
+        """POST every event not yet delivered to its target; returns how many were sent."""
+        pending = self.events[self._delivered :]
+        for event in pending:
+            await client.post(event.target_url, json=event.payload())
+        self._delivered = len(self.events)
+        return len(pending)
+
+    def register(self, router: Router) -> None:
+        for entity, (path, filters) in HOOK_FILTERS.items():
+            self._register_entity(router, entity, path, filters)
+
+    def _register_entity(
+        self, router: Router, entity: str, path: str, filters: tuple[str, ...]
+    ) -> None:
+        async def listing(call: Call) -> Response:
+            own = [
+                self._render(hook_id, hook)
+                for hook_id, hook in sorted(self._hooks.items())
+                if hook.entity == entity and hook.owner == call.application_token
+            ]
+            return json_response(paginate(own, page_of(call)))
+
+        async def read(call: Call) -> Response:
+            hook_id, hook = self._own(call, entity)
+            return json_response(self._render(hook_id, hook))
+
+        async def create(call: Call) -> Response:
+            body = await call.json_object()
+            if _get(body, "Id") != 0:
+                raise BadRequest("Id is required and must be 0 when creating a hook.")
+            fields = _validated(body, filters)
+            now = truncate_to_millis(self._clock.now())
+            fields.update(CreatedAt=now, CreatedBy=call.actor, UpdatedAt=now, UpdatedBy=call.actor)
+            hook_id = self._next_id
+            self._next_id += 1
+            self._hooks[hook_id] = _Hook(entity, call.application_token, fields)
+            return json_response(hook_id)
+
+        async def replace(call: Call) -> Response:
+            hook_id, hook = self._own(call, entity)
+            body = await call.json_object()
+            if _get(body, "Id") != hook_id:
+                raise BadRequest("Id in the body must equal the id in the path.")
+            fields = _validated(body, filters)
+            now = truncate_to_millis(self._clock.now())
+            fields.update(
+                CreatedAt=hook.fields["CreatedAt"],
+                CreatedBy=hook.fields["CreatedBy"],
+                UpdatedAt=now,
+                UpdatedBy=call.actor,
+            )
+            hook.fields = fields
+            return empty()
+
+        async def delete(call: Call) -> Response:
+            hook_id, _ = self._own(call, entity)
+            del self._hooks[hook_id]
+            return empty()
+
+        router.get(path, listing)
+        router.post(path, create)
+        router.get(f"{path}/{{id:int}}", read)
+        router.put(f"{path}/{{id:int}}", replace)
+        router.delete(f"{path}/{{id:int}}", delete)
+
+    def _own(self, call: Call, entity: str) -> tuple[int, _Hook]:
+        hook_id = call.int_param("id")
+        hook = self._hooks.get(hook_id)
+        if hook is None or hook.entity != entity or hook.owner != call.application_token:
+            raise NotFound(f"Hook with id {hook_id} was not found.")
+        return hook_id, hook
+
+    @staticmethod
+    def _render(hook_id: int, hook: _Hook) -> dict[str, Any]:
+        fields = hook.fields
+        return {
+            "Filter": list(fields["Filter"]),
+            "CreatedAt": format_datetime(fields["CreatedAt"]),
+            "CreatedBy": fields["CreatedBy"],
+            "EventType": fields["EventType"],
+            "Id": hook_id,
+            "IsEnabled": fields["IsEnabled"],
+            "TargetUrl": fields["TargetUrl"],
+            "UpdatedAt": format_datetime(fields["UpdatedAt"]),
+            "UpdatedBy": fields["UpdatedBy"],
+        }
+
+
+def _get(body: dict[str, Any], name: str) -> Any:
+    return next((value for key, value in body.items() if key.casefold() == name.casefold()), None)
+
+
+def _validated(body: dict[str, Any], filters: tuple[str, ...]) -> dict[str, Any]:
+    target = _get(body, "TargetUrl")
+    parsed = urlparse(target) if isinstance(target, str) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise BadRequest("TargetUrl is required and must be an absolute http(s) URL.")
+    enabled = _get(body, "IsEnabled")
+    if not isinstance(enabled, bool):
+        raise BadRequest("IsEnabled is required (true or false).")
+    event_type = _get(body, "EventType")
+    if event_type not in EVENT_TYPES:
+        raise BadRequest(f"EventType must be one of {', '.join(EVENT_TYPES)}.")
+    chosen = _get(body, "Filter")
+    if not isinstance(chosen, list) or not chosen or any(f not in filters for f in chosen):
+        raise BadRequest(f"Filter is required: a non-empty array of {', '.join(filters)}.")
+    return {"TargetUrl": target, "IsEnabled": enabled, "EventType": event_type, "Filter": chosen}

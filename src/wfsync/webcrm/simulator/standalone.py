@@ -1,0 +1,41 @@
+"""``wfsync simulate webcrm``: the simulator as a real HTTP server for people.
+
+Runs on the system clock with sample data (or a seed file, or nothing), one
+well-known demo application token, and timeouts that hold the socket open so
+the caller's own timeout fires.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.types import ASGIApp
+
+from wfsync.clock import SystemClock
+from wfsync.webcrm.simulator.app import WebcrmSimulator
+
+__all__ = ["DEMO_AUTH_CODE", "build_standalone_app"]
+
+#: The application token a standalone simulator accepts (a GUID, as in webCRM).
+DEMO_AUTH_CODE = "5f0c7a2e-3b1d-4c8a-9e6f-2d4b8a1c0e97"
+
+
+def build_standalone_app(*, seed: Path | None, empty: bool, base_url: str) -> tuple[ASGIApp, str]:
+    """The ASGI app and a banner telling the user the base URL and the token to use."""
+    simulator = WebcrmSimulator(clock=SystemClock(), seed=seed is None and not empty)
+    if seed is not None:
+        simulator.load_seed(seed)
+    simulator.faults.real_server = True
+    token = simulator.add_api_token(DEMO_AUTH_CODE, name="Demo API")
+    contents = "empty" if empty and seed is None else (str(seed) if seed else "Swedish sample data")
+    banner = "\n".join(
+        [
+            "webCRM simulator (in-memory; data is lost when it stops)",
+            f"  base URL : {base_url}",
+            f"  authCode : {token}",
+            f"  data     : {contents}",
+            "  try      : curl -s -X POST -d authCode=" + token + f" {base_url}/Auth/ApiLogin",
+            '  config   : [webcrm] base_url = "' + base_url + '"  auth_code = "' + token + '"',
+        ]
+    )
+    return simulator.app, banner
