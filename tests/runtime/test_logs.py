@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from wfsync.runtime.logs import MASK, configure_logging, get_logger, redact_text
 
@@ -16,9 +18,16 @@ SECRET = "s3cr3t-Client-Secret-Value"
 
 
 @pytest.fixture(autouse=True)
-def _restore_logging() -> object:
+def _restore_logging() -> Iterator[None]:
+    """Leave logging as we found it: other tests in this worker rely on its defaults."""
+    root, ours = logging.getLogger(), logging.getLogger("wfsync")
+    handlers, root_level, our_level = list(root.handlers), root.level, ours.level
+    structlog_config = structlog.get_config()
     yield
-    configure_logging("json", 0, stream=io.StringIO())
+    root.handlers[:] = handlers
+    root.setLevel(root_level)
+    ours.setLevel(our_level)
+    structlog.configure(**structlog_config)
 
 
 def capture(fmt: str, verbosity: int = 0) -> io.StringIO:

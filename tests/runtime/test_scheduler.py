@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import structlog
 
 from wfsync.clock import FakeClock
 from wfsync.runtime.metrics import SyncMetrics
 from wfsync.runtime.scheduler import Job, Scheduler, jobs_from_settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Leave logging as we found it: other tests in this worker rely on its defaults."""
+    root, ours = logging.getLogger(), logging.getLogger("wfsync")
+    handlers, root_level, our_level = list(root.handlers), root.level, ours.level
+    structlog_config = structlog.get_config()
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(root_level)
+    ours.setLevel(our_level)
+    structlog.configure(**structlog_config)
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:

@@ -9,10 +9,12 @@ from wfsync.runtime.logs import configure_logging, get_logger, redact_secrets, r
 from wfsync.runtime.metrics import MetricsServer, SyncMetrics, start_metrics_server
 from wfsync.runtime.schedule import Cadence, Plan, latest_slot, next_slot, plan_from_settings
 from wfsync.runtime.scheduler import CycleRecord, Job, Scheduler, jobs_from_settings
+from wfsync.runtime.shutdown import GracefulShutdown, install_signal_handlers
 
 __all__ = [
     "Cadence",
     "CycleRecord",
+    "GracefulShutdown",
     "Job",
     "MetricsServer",
     "Plan",
@@ -20,6 +22,7 @@ __all__ = [
     "SyncMetrics",
     "configure_logging",
     "get_logger",
+    "install_signal_handlers",
     "jobs_from_settings",
     "latest_slot",
     "next_slot",
