@@ -240,3 +240,27 @@ def test_a_scheduler_needs_jobs_and_valid_cadences() -> None:
         Scheduler(clock, {})
     with pytest.raises(ValueError, match="offset_minutes"):
         Scheduler(clock, {"fortnox": Job(noop, 6, 9)})  # type: ignore[arg-type]
+
+
+async def test_a_fatal_error_type_ends_the_loop_after_being_recorded() -> None:
+    from wfsync.http.errors import ConfigError
+
+    clock = FakeClock(at(9, 59))
+
+    async def broken() -> None:
+        raise ConfigError("[sync] delivery_target: must be 'order' or 'invoice'")
+
+    scheduler = Scheduler(clock, {"webcrm": Job(broken, 6, 0)}, fatal=(ConfigError,))
+    with pytest.raises(ConfigError, match="delivery_target"):
+        await asyncio.wait_for(scheduler.run_forever(asyncio.Event()), timeout=5)
+    assert [(r.slot, r.ok) for r in scheduler.history] == [(at(10, 0), False)]
+
+
+async def test_a_long_cycle_does_not_leave_the_other_direction_with_a_stale_slot() -> None:
+    clock = FakeClock(at(9, 59))
+    scheduler, webcrm, fortnox = two_directions(clock)
+    webcrm.durations[0] = 20 * 60  # 10:00 → 10:20: Fortnox missed 10:03 … 10:15
+    await run_until(scheduler, clock, at(10, 22))
+    assert hhmmss(fortnox.starts) == ["10:20:00", "10:21:00"]
+    fortnox_slots = [r.slot for r in scheduler.history if r.direction == "fortnox"]
+    assert fortnox_slots == [at(10, 15), at(10, 21)]

@@ -12,7 +12,8 @@ Rules (each one tested on a :class:`~wfsync.clock.FakeClock`):
 * **Missed slots run once.** After the machine slept, each direction that
   missed slots runs one catch-up cycle, not one per missed slot.
 * **A failing cycle is logged and counted; the loop goes on.** The next slot
-  runs as usual (the engine retries failed records itself).
+  runs as usual (the engine retries failed records itself). Only exception
+  types listed in ``fatal`` end the loop (re-raised to the caller).
 * **Stopping is prompt and clean.** When ``stop`` is set the cycle in flight
   finishes, no new cycle starts, and :meth:`Scheduler.run_forever` returns.
 * **Sleep in short steps.** ``asyncio.sleep`` runs on the monotonic clock, which
@@ -93,6 +94,7 @@ class Scheduler:
         metrics: SyncMetrics | None = None,
         max_sleep_seconds: float = 30.0,
         history_size: int = 100,
+        fatal: tuple[type[Exception], ...] = (),
     ) -> None:
         if not jobs:
             raise ValueError("a scheduler needs at least one job")
@@ -108,6 +110,9 @@ class Scheduler:
         self.catch_up_on_start = catch_up_on_start
         self.metrics = metrics
         self.max_sleep_seconds = max_sleep_seconds
+        #: Exceptions that end :meth:`run_forever` (re-raised after being recorded),
+        #: e.g. a configuration error no later slot can fix. Others are survived.
+        self.fatal = fatal
         #: The slot each direction last ran for (``None``: not yet).
         self.last_run_slot: dict[str, datetime | None] = dict.fromkeys(self.jobs)
         self.history: deque[CycleRecord] = deque(maxlen=history_size)
@@ -121,10 +126,10 @@ class Scheduler:
             if not due:
                 await self._sleep_until(self.plan.next_wake(self.clock.now()), stop)
                 continue
-            for name, slot in due:
-                if stop.is_set():
-                    break
-                await self._run_cycle(name, slot)
+            # Run the most overdue job only, then look again: a long cycle may have
+            # made another direction's slot (or label) stale meanwhile.
+            name, slot = due[0]
+            await self._run_cycle(name, slot)
         log.info("scheduler.stopped")
 
     def _seed(self) -> None:
@@ -155,12 +160,12 @@ class Scheduler:
         begun = self.clock.monotonic()
         log.info("cycle.started", direction=name, slot=slot.isoformat())
         error: str | None = None
+        fatal: Exception | None = None
         try:
             await self.jobs[name].run()
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+            fatal = exc if isinstance(exc, self.fatal) else None
             log.error("cycle.failed", direction=name, slot=slot.isoformat(), exc_info=True)
         finished = self.clock.now()
         seconds = self.clock.monotonic() - begun
@@ -170,6 +175,8 @@ class Scheduler:
             self.metrics.cycle_finished(
                 name, ok=error is None, duration_seconds=seconds, finished_at=finished
             )
+        if fatal is not None:
+            raise fatal
         if error is None:
             log.info("cycle.finished", direction=name, seconds=round(seconds, 3))
         settled = self.last_run_slot[name]
