@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from wfsync.fortnox.stockholm import STOCKHOLM, from_stockholm, to_lastmodified
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_winter_is_utc_plus_one_and_summer_plus_two() -> None:
