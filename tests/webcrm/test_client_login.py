@@ -113,3 +113,16 @@ async def test_login_is_not_counted_as_a_write(clock: FakeClock) -> None:
         await client.organisations.get(1)
         assert client.http.write_calls == 0
         assert client.http.total_calls == 2
+
+
+async def test_token_lifetime_from_the_answer_drives_renewal(clock: FakeClock) -> None:
+    transport, seen = stub(
+        lambda r: httpx.Response(200, json={"AccessToken": "jwt-1", "ExpiresIn": "600"})
+    )
+    async with WebcrmClient(SETTINGS, clock=clock, transport=transport) as client:
+        await client.organisations.get(1)
+        clock.advance(530)  # 600 s lifetime renews at 90 %: 540 s
+        await client.organisations.get(1)
+        clock.advance(20)
+        await client.organisations.get(1)
+    assert [r.url.path for r in seen].count("/Auth/ApiLogin") == 2

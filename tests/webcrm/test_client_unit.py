@@ -20,7 +20,7 @@ from wfsync.http.errors import (
 from wfsync.webcrm.errors import map_error
 from wfsync.webcrm.models import FieldMetadata, Organisation, QuotationLine
 from wfsync.webcrm.resources.batch import read_batch_answer
-from wfsync.webcrm.resources.entity import id_from_answer
+from wfsync.webcrm.resources.entity import created_id, id_from_answer
 
 
 def response(
@@ -148,3 +148,19 @@ def test_ambiguous_patch_answer_fails_every_item() -> None:
     chunk = [{"OrganisationId": 0}, {"OrganisationId": 0}]
     results = read_batch_answer(chunk, ["boom"], "OrganisationId")
     assert all(isinstance(r, ValidationError) for r in results)
+
+
+def test_an_unreadable_timestamp_does_not_break_a_record() -> None:
+    org = Organisation.from_dto({"OrganisationId": 1, "OrganisationUpdatedAt": "gestern"})
+    assert org.updated_at is None
+    assert org.id == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("158", 158), ("Created", None), ("<html>ok</html>", None), ("", None)]
+)
+def test_a_successful_create_answer_is_read_leniently(text: str, expected: int | None) -> None:
+    answer = httpx.Response(
+        200, text=text, request=httpx.Request("POST", "https://api.webcrm.test/Organisations")
+    )
+    assert created_id(answer, "OrganisationId") == expected

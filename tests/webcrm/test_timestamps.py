@@ -81,3 +81,8 @@ def test_query_literal_refuses_naive_datetimes() -> None:
 def test_round_trip_through_query_literal_is_exact() -> None:
     moment = datetime(2024, 5, 1, 8, 0, 0, 123456, tzinfo=UTC)
     assert parse_timestamp(format_for_query(moment)) == moment
+
+
+def test_legacy_aspnet_dates() -> None:
+    assert parse_timestamp("/Date(1714550400000)/") == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    assert parse_timestamp("/Date(1714550400000+0200)/") == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

@@ -47,6 +47,18 @@ class AccessToken:
         return f"Bearer {self.value}"
 
 
+def _lifetime(value: Any) -> float:
+    """``ExpiresIn`` in seconds (a number or numeric text); 3600 when absent or odd."""
+
+    if isinstance(value, bool):
+        return DEFAULT_LIFETIME
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_LIFETIME
+    return seconds if seconds > 0 else DEFAULT_LIFETIME
+
+
 class ApiLoginAuth:
     """The :class:`~wfsync.http.core.AuthHook` for webCRM.
 
@@ -132,12 +144,7 @@ class ApiLoginAuth:
             said = error_message(body, status)
             reason = "no AccessToken in the answer" if said.startswith("HTTP ") else said
             raise self._failure(reason, status, body)
-        lifetime = body.get("ExpiresIn")
-        seconds = (
-            float(lifetime)
-            if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0
-            else DEFAULT_LIFETIME
-        )
+        seconds = _lifetime(body.get("ExpiresIn"))
         margin = min(RENEW_MARGIN, seconds * 0.1)
         return AccessToken(value.strip(), self._clock.monotonic() + seconds - margin)
 

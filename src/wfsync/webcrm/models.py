@@ -12,6 +12,7 @@ may arrive as strings, timestamps in any of webCRM's shapes.
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from wfsync.webcrm.timestamps import parse_timestamp
 
+log = logging.getLogger("wfsync.webcrm")
 __all__ = [
     "CatalogueItem",
     "Delivery",
@@ -31,6 +33,7 @@ __all__ = [
     "as_float",
     "as_int",
     "as_text",
+    "as_timestamp",
 ]
 
 
@@ -57,6 +60,17 @@ def as_int(value: Any) -> int:
         return int(float(value))
     except (TypeError, ValueError):
         return 0
+
+
+def as_timestamp(value: Any) -> datetime | None:
+    """A server date-time, or ``None`` for no date *and* for one we cannot read:
+    one odd value must not stop a whole change feed (it is logged)."""
+
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        log.warning("unreadable webCRM timestamp %r treated as no date", value)
+        return None
 
 
 def as_float(value: Any) -> float | None:
@@ -110,11 +124,11 @@ class WebcrmRecord(BaseModel):
     def updated_at(self) -> datetime | None:
         """Server's last-change instant (aware UTC): the change-detection cursor."""
 
-        return parse_timestamp(self._own("UpdatedAt"))
+        return as_timestamp(self._own("UpdatedAt"))
 
     @property
     def created_at(self) -> datetime | None:
-        return parse_timestamp(self._own("CreatedAt"))
+        return as_timestamp(self._own("CreatedAt"))
 
 
 class Organisation(WebcrmRecord):
@@ -171,7 +185,7 @@ class Delivery(WebcrmRecord):
 
     @property
     def order_date(self) -> datetime | None:
-        return parse_timestamp(self._own("OrderDate"))
+        return as_timestamp(self._own("OrderDate"))
 
     @property
     def order_value(self) -> float | None:

@@ -27,6 +27,8 @@ _TIMESTAMP = re.compile(
     \s*$""",
     re.VERBOSE,
 )
+#: Legacy ASP.NET JSON dates: ``/Date(1714550400000)/`` or ``/Date(1714550400000+0200)/``.
+_MS_DATE = re.compile(r"^\s*/?Date\((?P<ms>-?\d+)(?:[+-]\d{4})?\)/?\s*$")
 
 
 def parse_timestamp(value: object) -> datetime | None:
@@ -34,7 +36,8 @@ def parse_timestamp(value: object) -> datetime | None:
 
     Accepts ISO 8601 with or without offset (none = UTC), with any number of
     fractional digits (truncated to microseconds), date-only values (midnight
-    UTC), and :class:`datetime` objects (naive = UTC). ``None``, ``""`` and
+    UTC), legacy ``/Date(ms)/`` values, and :class:`datetime` objects (naive =
+    UTC). ``None``, ``""`` and
     anything in year 1 (.NET ``MinValue`` in any offset) mean no date. Raises
     :class:`ValueError` for text that is not a date-time at all: a malformed
     server value should be loud, not silently "no date".
@@ -54,6 +57,10 @@ def parse_timestamp(value: object) -> datetime | None:
         raise ValueError(f"not a webCRM timestamp: {value!r}")
     if not value.strip():
         return None
+    legacy = _MS_DATE.match(value)
+    if legacy is not None:  # the offset only says how to display it; ms are UTC
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(legacy["ms"]))
+        return None if moment.year <= 1 else moment
     match = _TIMESTAMP.match(value)
     if match is None:
         raise ValueError(f"not a webCRM timestamp: {value!r}")

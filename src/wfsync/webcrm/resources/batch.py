@@ -92,5 +92,9 @@ async def upsert_chunks(
         except (ValidationError, NotFoundError) as exc:
             results.extend(exc for _ in chunk)
             continue
-        results.extend(read_batch_answer(chunk, json_list(response), id_property))
+        try:
+            answer = json_list(response)
+        except ApiError as exc:  # not a JSON array: we cannot tell what happened
+            answer = [exc.message]
+        results.extend(read_batch_answer(chunk, answer, id_property))
     return results

@@ -16,8 +16,8 @@ from typing import Any
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.webcrm.errors import SYSTEM
 from wfsync.webcrm.models import CatalogueItem
-from wfsync.webcrm.resources.entity import CREATE, id_from_answer
-from wfsync.webcrm.resources.session import Session, json_body, json_list
+from wfsync.webcrm.resources.entity import CREATE, created_id
+from wfsync.webcrm.resources.session import Session, json_list
 
 __all__ = ["Catalogue"]
 
@@ -47,7 +47,7 @@ class Catalogue:
 
         body = {f"{CatalogueItem.prefix}EntityType": "Product", **dto, ID: 0}
         response = await self._session.http.request("POST", PATH, json=body, options=CREATE)
-        new_id = id_from_answer(json_body(response), ID)
+        new_id = created_id(response, ID)
         if new_id is None:
             raise ValidationError(
                 "webCRM created a catalogue item without returning its id",

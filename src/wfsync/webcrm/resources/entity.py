@@ -32,7 +32,7 @@ from wfsync.webcrm.resources.batch import upsert_chunks
 from wfsync.webcrm.resources.queries import Queries, entity_dto
 from wfsync.webcrm.resources.session import Session, json_body
 
-__all__ = ["EntityResource", "id_from_answer"]
+__all__ = ["EntityResource", "created_id", "id_from_answer"]
 
 log = logging.getLogger("wfsync.webcrm")
 
@@ -55,6 +55,17 @@ def id_from_answer(body: Any, id_property: str) -> int | None:
             if key in body:
                 return id_from_answer(body[key], id_property)
     return None
+
+
+def created_id(response: httpx.Response, id_property: str) -> int | None:
+    """The new id in a create answer, read leniently: the request *succeeded*, so an
+    answer we cannot parse (plain text, HTML) means "no id", never an error."""
+
+    try:
+        body = json_body(response)
+    except ApiError:
+        body = response.text.strip()
+    return id_from_answer(body, id_property)
 
 
 class EntityResource(Generic[R]):
@@ -131,7 +142,7 @@ class EntityResource(Generic[R]):
         body = {**dto, self._id_property: 0}
         self._session.guard(body)
         response = await self._session.http.request("POST", self._path, json=body, options=CREATE)
-        new_id = id_from_answer(json_body(response), self._id_property)
+        new_id = created_id(response, self._id_property)
         if new_id is not None:
             return new_id
         return await self._resolve_created(lookup, response)

@@ -12,8 +12,8 @@ from typing import Literal
 from wfsync.http.errors import ValidationError
 from wfsync.webcrm.errors import SYSTEM
 from wfsync.webcrm.models import Hook
-from wfsync.webcrm.resources.entity import CREATE, id_from_answer
-from wfsync.webcrm.resources.session import Session, json_body
+from wfsync.webcrm.resources.entity import CREATE, created_id
+from wfsync.webcrm.resources.session import Session
 
 __all__ = ["EventType", "Hooks"]
 
@@ -66,7 +66,7 @@ class Hooks:
         response = await self._session.http.request(
             "POST", self._path(entity), json=body, options=CREATE
         )
-        new_id = id_from_answer(json_body(response), "Id")
+        new_id = created_id(response, "Id")
         if new_id is None:
             raise ValidationError(
                 "webCRM created a hook without returning its id",

@@ -15,8 +15,8 @@ from typing import Any
 from wfsync.http.errors import NotFoundError
 from wfsync.webcrm.errors import SYSTEM
 from wfsync.webcrm.models import QuotationLine
-from wfsync.webcrm.resources.entity import CREATE, id_from_answer
-from wfsync.webcrm.resources.session import Session, json_body
+from wfsync.webcrm.resources.entity import CREATE, created_id
+from wfsync.webcrm.resources.session import Session
 
 __all__ = ["QuotationLines"]
 
@@ -53,7 +53,7 @@ class QuotationLines:
         response = await self._session.http.request(
             "POST", "QuotationLines", json=body, options=CREATE
         )
-        new_id = id_from_answer(json_body(response), ID)
+        new_id = created_id(response, ID)
         if new_id is None:
             raise NotFoundError(
                 "webCRM created a quotation line without returning its id",
