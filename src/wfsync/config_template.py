@@ -28,6 +28,7 @@ __all__ = [
     "SECTION_DESCRIPTIONS",
     "ConfigKey",
     "config_keys",
+    "config_tables",
     "env_var",
     "render_config",
     "render_reference",
@@ -232,6 +233,11 @@ def _tables() -> Iterator[ConfigKey | str]:
 def config_keys() -> list[ConfigKey]:
     """Every leaf setting, in file order."""
     return [item for item in _tables() if isinstance(item, ConfigKey)]
+
+
+def config_tables() -> list[str]:
+    """Every section and sub-table, dotted (``webcrm.custom_fields``), in file order."""
+    return [item for item in _tables() if isinstance(item, str)]
 
 
 def toml_value(value: Any) -> str:

@@ -153,6 +153,11 @@ def test_broken_toml(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
             "Kund – Företag",
             "WFSYNC_SYNC__CUSTOMER_TYPES: not valid JSON (a list is written as JSON",
         ),
+        (
+            "WFSYNC_WEBCRM__CUSTOM_FIELDS",
+            "currency=OrganisationCustom9",
+            "WFSYNC_WEBCRM__CUSTOM_FIELDS: not valid JSON (a table is written as JSON",
+        ),
     ],
 )
 def test_invalid_value_in_the_environment(

@@ -1,34 +1,21 @@
-"""webCRM organisation/catalogue/delivery DTOs ⇄ canonical Customer/Article/Delivery."""
+"""webCRM organisation/catalogue DTOs ⇄ canonical Customer/Article."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from wfsync.config import CatalogueSlots, CustomFields, SyncSettings
-from wfsync.domain.models import (
-    CUSTOMER_FIELDS,
-    DELIVERY_FIELDS,
-    Article,
-    Customer,
-    Delivery,
-    Line,
-)
+from wfsync.domain.models import CUSTOMER_FIELDS, Article, Customer
 from wfsync.webcrm.mapping import (
     article_catalogue_fields,
     article_from_catalogue,
     customer_from_webcrm,
-    delivery_fields,
-    delivery_from_webcrm,
-    line_from_webcrm,
     organisation_fields,
-    quotation_line_fields,
 )
-from wfsync.webcrm.models import CatalogueItem, Organisation, QuotationLine
-from wfsync.webcrm.models import Delivery as WebcrmDelivery
+from wfsync.webcrm.models import CatalogueItem, Organisation
 
 CUSTOM = CustomFields()
 SYNC = SyncSettings(inactive_statuses=["Inaktiv", "Avslutad"])
@@ -240,88 +227,3 @@ def test_catalogue_round_trip_and_foreign_items() -> None:
         {"QuotationLineLinkedDataItemId": 13, "QuotationLineLinkedDataItemData3": "-"}
     )
     assert article_from_catalogue(hand_made, slots) is None
-
-
-def test_delivery_and_lines_read_from_webcrm() -> None:
-    delivery = WebcrmDelivery.from_dto(
-        {
-            "DeliveryId": 158,
-            "DeliveryStatus": "Completed",
-            "DeliveryOrderDate": "2018-06-12T02:00:00+02:00",
-            "DeliveryCustom1": "1234",
-            "DeliveryCustom2": "2018-06-28",
-            "DeliveryCustom3": "",
-            "DeliveryCustom4": "",
-            "DeliveryCustom5": "Yes",
-            "DeliveryMemo": "Leverans före midsommar",
-        }
-    )
-    line = QuotationLine.from_dto(
-        {
-            "QuotationLineId": 49,
-            "QuotationLineData1": "200",
-            "QuotationLineData2": "Te",
-            "QuotationLineData3": "-",
-            "QuotationLineMemo": "",
-            "QuotationLineQuantity": 10.0,
-            "QuotationLinePrice": 4050.0,
-            "QuotationLineDiscount": 10.0,
-            "QuotationLineVatPercentage": 25.0,
-        }
-    )
-    assert delivery_from_webcrm(delivery, [line], CUSTOM, CatalogueSlots()) == Delivery(
-        order_date=date(2018, 6, 12),
-        delivery_date=date(2018, 6, 28),
-        text="Leverans före midsommar",
-        order_number="1234",
-        booked=True,
-        completed=True,
-        lines=(
-            Line(
-                article_number="200",
-                description="Te",
-                quantity=Decimal("10.0"),
-                price=Decimal("4050.0"),
-                discount=Decimal("10.0"),
-                unit=None,
-                vat=Decimal("25.0"),
-            ),
-        ),
-    )
-
-
-def test_delivery_fields_and_line_fields_round_trip() -> None:
-    slots = CatalogueSlots()
-    row = Line(
-        article_number="A1",
-        description="Konsult",
-        quantity=Decimal("2"),
-        price=Decimal("950.5"),
-        unit="h",
-        vat=Decimal("25"),
-    )
-    target = Delivery(
-        order_date=date(2024, 5, 2),
-        invoice_number="9001",
-        invoice_date=date(2024, 5, 31),
-        booked=False,
-        completed=False,
-        lines=(row,),
-    )
-    dto = delivery_fields(target, DELIVERY_FIELDS, CUSTOM, current_status="Completed")
-    assert dto["DeliveryOrderDate"] == "2024-05-02T00:00:00Z"
-    assert dto["DeliveryCustom4"] == "2024-05-31"
-    assert dto["DeliveryCustom5"] == "No"
-    assert dto["DeliveryStatus"] == "OnGoing"  # reopened
-    assert delivery_fields(target, ["completed"], CUSTOM, current_status="New") == {}
-    line_dto = quotation_line_fields(row, slots, delivery_id=5, organisation_id=7, sort_order=10)
-    assert line_dto["QuotationLineOpportunityId"] == 5
-    assert line_dto["QuotationLineOrganisationId"] == 7
-    line = QuotationLine.from_dto({"QuotationLineId": 1, **line_dto})
-    assert line_from_webcrm(line, slots) == row
-    back = delivery_from_webcrm(
-        WebcrmDelivery.from_dto({"DeliveryId": 5, **dto}), [line], CUSTOM, slots
-    )
-    assert back == target
-    with pytest.raises(ValueError):
-        delivery_fields(target, ["colour"], CUSTOM)

@@ -35,7 +35,13 @@ from sqlalchemy.exc import ArgumentError
 
 from wfsync.cli.app import GLOBALS, app, err_console
 from wfsync.config import Settings, load_config
-from wfsync.config_template import ConfigKey, config_keys, env_var, render_config
+from wfsync.config_template import (
+    ConfigKey,
+    config_keys,
+    config_tables,
+    env_var,
+    render_config,
+)
 from wfsync.http.errors import ConfigError
 
 __all__ = ["config_command", "init_command", "load_settings", "write_private_file"]
@@ -76,18 +82,27 @@ def load_settings(path: Path, *, required: bool = False) -> Settings:
 
 
 def _bad_env_json() -> str | None:
+    """Name the ``WFSYNC_…`` variable pydantic-settings could not parse as JSON.
+
+    It parses lists and whole tables (``WFSYNC_SYNC='{…}'``) as JSON and then
+    only says which *section* failed; we find the variable ourselves.
+    """
     present = {name.upper(): value for name, value in os.environ.items()}
-    for key in config_keys():
-        raw = present.get(env_var(key.path))
-        if raw is None or not key.kind.startswith("list"):
+    complex_paths = [key.path for key in config_keys() if key.kind.startswith("list")]
+    for path in [*config_tables(), *complex_paths]:
+        raw = present.get(env_var(path))
+        if raw is None:
             continue
         try:
             json.loads(raw)
         except ValueError:
-            return (
-                f"{env_var(key.path)}: not valid JSON (a list is written as JSON, "
-                f'e.g. \'["Kund – Företag", "Kund – Privat"]\')'
+            example = (
+                '\'["Kund – Företag", "Kund – Privat"]\''
+                if path in complex_paths
+                else '\'{"key": "value"}\''
             )
+            what = "list" if path in complex_paths else "table"
+            return f"{env_var(path)}: not valid JSON (a {what} is written as JSON, e.g. {example})"
     return None
 
 
@@ -123,7 +138,8 @@ def write_private_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(handle, 0o600)
+        if hasattr(os, "fchmod"):  # mkstemp already uses 0600; say it where we can
+            os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()

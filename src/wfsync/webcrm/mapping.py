@@ -1,4 +1,4 @@
-"""webCRM DTOs ⇄ canonical :mod:`wfsync.domain` records (customers, articles, deliveries).
+"""webCRM DTOs ⇄ canonical :mod:`wfsync.domain` records.
 
 The only module that knows which webCRM property holds which customer or
 article fact. Rules that come from webCRM rather than from us (reference §10):
@@ -11,40 +11,30 @@ article fact. Rules that come from webCRM rather than from us (reference §10):
   codes, and we write the Swedish name back;
 * text properties have length limits (most 50) and webCRM may reject longer
   values, so writes are cut to the documented maximum;
-* catalogue ``…Data1…9`` must never be empty: ``"-"`` fills unused columns;
-* a delivery's invoice number/date, delivery date and booked flag live in
-  custom slots (Date slots hold ``YYYY-MM-DD``, checkboxes ``"Yes"``/``"No"``).
+* catalogue ``…Data1…9`` must never be empty: ``"-"`` fills unused columns.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from wfsync.config import CatalogueSlots, CustomFields, SyncSettings
-from wfsync.domain.models import Article, Customer, Delivery, Line
+from wfsync.domain.models import Article, Customer
 from wfsync.domain.normalise import country_code, country_name
-from wfsync.webcrm.models import CatalogueItem, Organisation, QuotationLine
-from wfsync.webcrm.models import Delivery as WebcrmDelivery
-from wfsync.webcrm.timestamps import parse_date
+from wfsync.webcrm.models import CatalogueItem, Organisation
 
 __all__ = [
     "CATALOGUE_PLACEHOLDER",
-    "COMPLETED",
     "CUSTOM_CUSTOMER_FIELDS",
     "STANDARD_CUSTOMER_FIELDS",
     "article_catalogue_fields",
     "article_from_catalogue",
     "catalogue_property",
     "customer_from_webcrm",
-    "delivery_fields",
-    "delivery_from_webcrm",
-    "line_from_webcrm",
     "organisation_fields",
-    "quotation_line_fields",
 ]
 
 #: What webCRM's own integration wrote into catalogue columns it had no value for.
@@ -121,7 +111,9 @@ def customer_from_webcrm(
     def read(prop: str) -> str | None:
         return _clean(org.field(prop), placeholders)
 
-    values: dict[str, Any] = {field: read(prop) for field, prop in STANDARD_CUSTOMER_FIELDS.items()}
+    values: dict[str, Any] = {
+        field: read(prop) for field, prop in STANDARD_CUSTOMER_FIELDS.items()
+    }
     values.update({field: read(getattr(custom, field)) for field in CUSTOM_CUSTOMER_FIELDS})
     values["visiting_address"] = _address(org.field("OrganisationAddress"))
     values["visiting_country"] = country_code(read("OrganisationCountry"))
@@ -238,150 +230,3 @@ def article_from_catalogue(item: CatalogueItem, slots: CatalogueSlots) -> Articl
         list_price=_decimal(item.price),
         cost_price=_decimal(item.cost_price),
     )
-
-
-# -- deliveries and their lines ---------------------------------------------
-
-#: The DeliveryStatus that means "completed" (the spec's "Avslutad").
-COMPLETED = "Completed"
-#: What a delivery that is no longer completed goes back to.
-REOPENED = "OnGoing"
-_YES = "Yes"
-
-
-def _custom_date(value: str) -> date | None:
-    try:
-        return parse_date(value)
-    except ValueError:  # a date slot holding free text: not a date we can sync
-        return None
-
-
-def delivery_from_webcrm(
-    delivery: WebcrmDelivery,
-    lines: Iterable[QuotationLine],
-    custom: CustomFields,
-    slots: CatalogueSlots,
-) -> Delivery:
-    """The canonical order/invoice a delivery and its quotation lines describe.
-
-    Dates: ``DeliveryOrderDate`` is stored as midnight UTC; custom Date slots
-    hold ``YYYY-MM-DD``. ``booked`` is the checkbox slot (``"Yes"``);
-    ``completed`` is ``DeliveryStatus == "Completed"``. Lines keep the order
-    given (``for_delivery`` sorts by SortOrder).
-    """
-
-    def read(prop: str) -> str | None:
-        return _clean(delivery.field(prop))
-
-    return Delivery(
-        order_date=delivery.order_date.date() if delivery.order_date else None,
-        delivery_date=_custom_date(delivery.field(custom.delivery_date)),
-        text=read(custom.document_text),
-        order_number=read(custom.order_number),
-        invoice_number=read(custom.invoice_number),
-        invoice_date=_custom_date(delivery.field(custom.invoice_date)),
-        booked=delivery.field(custom.invoice_booked).strip() == _YES,
-        completed=delivery.status == COMPLETED,
-        lines=tuple(line_from_webcrm(line, slots) for line in lines),
-    )
-
-
-def _date_text(value: date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def delivery_fields(
-    target: Delivery,
-    names: Iterable[str],
-    custom: CustomFields,
-    *,
-    current_status: str | None = None,
-) -> dict[str, Any]:
-    """DeliveryDto properties for the given canonical field names.
-
-    ``lines`` is skipped: lines are separate records
-    (:func:`quotation_line_fields`). ``completed=True`` writes ``Completed``;
-    ``completed=False`` writes ``OnGoing`` only if ``current_status`` is
-    ``Completed``, otherwise nothing (the status is webCRM's workflow).
-    """
-
-    dto: dict[str, Any] = {}
-    for name in names:
-        if name == "order_date":
-            day = target.order_date
-            dto["DeliveryOrderDate"] = f"{day.isoformat()}T00:00:00Z" if day else None
-        elif name in ("delivery_date", "invoice_date"):
-            dto[getattr(custom, name)] = _date_text(getattr(target, name))
-        elif name == "text":
-            dto[custom.document_text] = target.text or ""
-        elif name in ("order_number", "invoice_number"):
-            dto[getattr(custom, name)] = getattr(target, name) or ""
-        elif name == "booked":
-            dto[custom.invoice_booked] = _YES if target.booked else "No"
-        elif name == "completed":
-            if target.completed:
-                dto["DeliveryStatus"] = COMPLETED
-            elif (current_status or "") == COMPLETED:
-                dto["DeliveryStatus"] = REOPENED
-        elif name != "lines":
-            raise ValueError(f"{name!r} is not a canonical delivery field")
-    return dto
-
-
-def _line_decimal(value: float | None) -> Decimal:
-    return Decimal(0) if value is None else Decimal(str(value))
-
-
-def line_from_webcrm(line: QuotationLine, slots: CatalogueSlots) -> Line:
-    """One quotation line as a canonical order row.
-
-    ``description`` is the line memo, or the catalogue name column when the
-    memo is empty (a line picked from the catalogue in the UI).
-    """
-
-    def data(slot: int) -> str | None:
-        text = line.data(slot).strip()
-        return None if text in ("", CATALOGUE_PLACEHOLDER) else text
-
-    vat = line.vat_percentage
-    return Line(
-        article_number=data(slots.article_number),
-        description=line.memo.strip() or data(slots.name),
-        quantity=_line_decimal(line.quantity),
-        price=_line_decimal(line.price),
-        discount=_line_decimal(line.discount),
-        unit=data(slots.unit),
-        vat=None if vat is None else Decimal(str(vat)),
-    )
-
-
-def quotation_line_fields(
-    line: Line,
-    slots: CatalogueSlots,
-    *,
-    delivery_id: int,
-    organisation_id: int,
-    sort_order: int,
-) -> dict[str, Any]:
-    """The QuotationLine DTO (without id) for a canonical row on ``delivery_id``.
-
-    The article number, name and unit go into the tenant's ``Data`` columns as
-    in the catalogue; the description is the memo. webCRM's own integration set
-    ``QuotationLineOrganisationId`` on every line, so do we.
-    """
-
-    dto: dict[str, Any] = {
-        "QuotationLineOpportunityId": int(delivery_id),
-        "QuotationLineOrganisationId": int(organisation_id),
-        "QuotationLineSortOrder": int(sort_order),
-        "QuotationLineMemo": line.description or "",
-        "QuotationLineQuantity": float(line.quantity),
-        "QuotationLinePrice": float(line.price),
-        "QuotationLineDiscount": float(line.discount),
-    }
-    if line.vat is not None:
-        dto["QuotationLineVatPercentage"] = float(line.vat)
-    dto[f"QuotationLineData{slots.unit}"] = line.unit or ""
-    dto[f"QuotationLineData{slots.name}"] = line.description or ""
-    dto[f"QuotationLineData{slots.article_number}"] = line.article_number or ""
-    return dto
