@@ -103,6 +103,15 @@ def test_delete_against_modify_keeps_the_modified_line_and_reports_it() -> None:
     assert [c.field for c in result.conflicts] == ["lines[1]"]
 
 
+def test_different_fields_edited_on_each_side_both_stay() -> None:
+    w = [BASE_W[0], WebcrmLine(2, line("b", 6), 20), BASE_W[2]]
+    f = [line("a"), line("b").model_copy(update={"price": Decimal(99)}), line("c")]
+    result = merge(w, f)
+    assert (result.agreed[1].quantity, result.agreed[1].price) == (6, 99)
+    assert result.lines[1].write_webcrm and result.lines[1].write_fortnox
+    assert not result.conflicts
+
+
 def test_both_modified_differently_is_a_conflict_settled_by_the_rule() -> None:
     w = [BASE_W[0], WebcrmLine(2, line("b", 2), 20), BASE_W[2]]
     f = [line("a"), line("b", 3), line("c")]
@@ -111,6 +120,7 @@ def test_both_modified_differently_is_a_conflict_settled_by_the_rule() -> None:
     assert by_fortnox.agreed[1].quantity == 3 and by_fortnox.lines[1].write_webcrm
     assert by_webcrm.agreed[1].quantity == 2 and by_webcrm.fortnox_changed
     assert by_fortnox.conflicts[0].winner == "fortnox" and by_webcrm.conflicts[0].winner == "webcrm"
+    assert by_fortnox.conflicts[0].field == "lines[1].quantity"
 
 
 def test_both_modified_alike_is_no_conflict() -> None:
@@ -256,8 +266,10 @@ def test_any_edits_on_both_sides_converge(
     lost = set()
     for conflict in result.conflicts:
         loser = conflict.webcrm if conflict.winner == "fortnox" else conflict.fortnox
-        if loser is not None:
+        if isinstance(loser, dict):
             lost.add(loser["description"])
+        elif conflict.field.endswith(".description"):
+            lost.add(loser)
     for text in (w_texts | f_texts) - base_texts:
         assert text in agreed or text in lost
     for text in (w_texts & f_texts) & base_texts:

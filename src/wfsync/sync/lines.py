@@ -23,8 +23,9 @@ webCRM                 Fortnox                result
 unchanged              unchanged              kept, nothing written
 modified               unchanged              webCRM's content (written to Fortnox)
 unchanged              modified               Fortnox's content (written to webCRM)
-modified (same)        modified (same)        kept, nothing written
-modified               modified differently   conflict: the winner's content
+modified               modified               merged field by field (:func:`three_way`):
+                                              a field changed on both sides to different
+                                              values is a conflict, the rule picks it
 deleted                unchanged              deleted on both
 deleted                modified               kept with Fortnox's content, conflict
 modified               deleted                kept with webCRM's content, conflict
@@ -36,8 +37,9 @@ their side; the start of the list if none), webCRM's before Fortnox's. An
 insertion made on both sides with the same content after the same anchor is one
 line, not two — this is also what makes a crash between writing one side and
 recording the snapshots harmless. If webCRM reordered its lines, webCRM's order
-of the base lines is used; a Fortnox reorder is seen as a deletion plus an
-insertion of the same content, which lands the line at its new place.
+of the base lines is used; a row Fortnox moved (deleted in one place, inserted
+with identical content in another) is recognised as a move and keeps its webCRM
+line, which is re-sorted.
 
 A line is only ever dropped when one side deleted it and the other left it as
 it was; a line either side inserted or changed is never dropped, and no line is
@@ -49,12 +51,12 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from wfsync.domain.models import Line
 from wfsync.domain.normalise import key_of
-from wfsync.sync.merge import FieldConflict, Side
+from wfsync.sync.merge import FieldConflict, Side, three_way
 
 __all__ = [
     "LineMerge",
@@ -68,6 +70,7 @@ __all__ = [
 
 #: Gap between webCRM sort orders we assign (webCRM itself uses 10, 20, …).
 SORT_STEP = 10
+LINE_FIELDS: tuple[str, ...] = tuple(Line.model_fields)
 
 Winner = Callable[[str], tuple[Side, str]]
 _State = Literal["same", "modified", "deleted"]
@@ -291,7 +294,9 @@ def merge_lines(
     kept_ids: set[int] = set()
 
     def emit_base(i: int) -> None:
-        merged = _merge_base_line(i, webcrm_base[i], w_diff, f_diff, winner, result.conflicts)
+        merged = _merge_base_line(
+            i, webcrm_base[i], fortnox_base[i], w_diff, f_diff, winner, result.conflicts
+        )
         if merged is not None:
             result.lines.append(merged)
             if merged.webcrm_id is not None:
@@ -331,6 +336,7 @@ def merge_lines(
 def _merge_base_line(
     i: int,
     base: WebcrmLine,
+    f_base: Line,
     w_diff: _SideDiff,
     f_diff: _SideDiff,
     winner: Winner,
@@ -373,19 +379,26 @@ def _merge_base_line(
         )
         return MergedLine(w_now, w_id, w_now, None)
     assert f_now is not None
-    if w_state == "same" and f_state == "same":
-        return MergedLine(w_now, w_id, w_now, f_now)
-    if f_state == "same":
-        return MergedLine(w_now, w_id, w_now, f_now, write_fortnox=True)
-    if w_state == "same":
-        return MergedLine(f_now, w_id, w_now, f_now, write_webcrm=True)
-    if content_key(w_now) == content_key(f_now):
-        return MergedLine(w_now, w_id, w_now, f_now)
-    side, rule = winner(name)
-    conflicts.append(FieldConflict(name, _dump(base.line), _dump(w_now), _dump(f_now), side, rule))
-    if side == "webcrm":
-        return MergedLine(w_now, w_id, w_now, f_now, write_fortnox=True)
-    return MergedLine(f_now, w_id, w_now, f_now, write_webcrm=True)
+    # Both still hold the line: merge it field by field against each side's base,
+    # so an edit of the quantity in one system and of the price in the other both stay.
+    field_merge = three_way(
+        LINE_FIELDS,
+        webcrm=w_now.values(),
+        fortnox=f_now.values(),
+        webcrm_snapshot=base.line.values(),
+        fortnox_snapshot=f_base.values(),
+        winner=lambda field_name: winner(f"{name}.{field_name}"),
+    )
+    for conflict in field_merge.conflicts:
+        conflicts.append(replace(conflict, field=f"{name}.{conflict.field}"))
+    return MergedLine(
+        Line(**field_merge.merged),
+        w_id,
+        w_now,
+        f_now,
+        write_webcrm=bool(field_merge.to_webcrm),
+        write_fortnox=bool(field_merge.to_fortnox),
+    )
 
 
 def _first_sync(webcrm: Sequence[WebcrmLine], fortnox: Sequence[Line], prefer: Side) -> LineMerge:
