@@ -17,10 +17,15 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from wfsync.clock import Clock, SystemClock
+from wfsync.fortnox.simulator import actions
 from wfsync.fortnox.simulator.app import RecordedRequest, SimulatorApp
+from wfsync.fortnox.simulator.articles import add_article_routes, create_article
 from wfsync.fortnox.simulator.auth import ALL_SCOPES, Authority
 from wfsync.fortnox.simulator.customers import add_customer_routes, create_customer
+from wfsync.fortnox.simulator.document_api import add_document_routes
+from wfsync.fortnox.simulator.documents import INVOICE, ORDER, create_document
 from wfsync.fortnox.simulator.faults import FaultPlan
+from wfsync.fortnox.simulator.prices import add_price_routes, create_price
 from wfsync.fortnox.simulator.ratelimit import SlidingWindow
 from wfsync.fortnox.simulator.registers import add_register_routes
 from wfsync.fortnox.simulator.routing import Router
@@ -30,7 +35,7 @@ from wfsync.fortnox.simulator.seed import (
     load_seed,
     sample_data,
 )
-from wfsync.fortnox.simulator.store import TenantStore
+from wfsync.fortnox.simulator.store import Record, TenantStore
 from wfsync.fortnox.simulator.ui import FortnoxUI
 
 __all__ = ["DEMO_CLIENT_ID", "FortnoxSimulator", "build_standalone_app"]
@@ -59,6 +64,9 @@ class FortnoxSimulator:
         self.limiter = SlidingWindow(self.clock, rate_limit)
         router = Router()
         add_customer_routes(router)
+        add_article_routes(router)
+        add_price_routes(router)
+        add_document_routes(router)
         add_register_routes(router)
         self.router = router
         self.app = SimulatorApp(
@@ -113,15 +121,46 @@ class FortnoxSimulator:
     def _seed_creators(self) -> SeedActions:
         return {
             "customers": lambda store, payload: _discard(create_customer(store, payload)),
-            "articles": lambda store, payload: None,
-            "prices": lambda store, payload: None,
-            "orders": lambda store, payload: None,
-            "invoices": lambda store, payload: None,
+            "articles": lambda store, payload: _discard(create_article(store, payload)),
+            "prices": lambda store, payload: _discard(create_price(store, payload)),
+            "orders": _seed_order,
+            "invoices": _seed_invoice,
         }
 
 
 def _discard(_: object) -> None:
     return None
+
+
+def _seed_order(store: TenantStore, payload: dict[str, Any]) -> None:
+    steps = payload.pop("_actions", [])
+    number = str(create_document(store, ORDER, payload)["DocumentNumber"])
+    performers = {
+        "createinvoice": actions.create_invoice_from_order,
+        "cancel": actions.cancel_order,
+    }
+    for step in steps:
+        invoice: Record = performers[step](store, number)
+        if step == "createinvoice":
+            for follow_up in payload.get("_invoice_actions", []):
+                _invoice_step(store, follow_up, str(invoice["DocumentNumber"]))
+
+
+def _seed_invoice(store: TenantStore, payload: dict[str, Any]) -> None:
+    steps = payload.pop("_actions", [])
+    number = str(create_document(store, INVOICE, payload)["DocumentNumber"])
+    for step in steps:
+        _invoice_step(store, step, number)
+
+
+def _invoice_step(store: TenantStore, step: str, number: str) -> None:
+    performers = {
+        "bookkeep": actions.bookkeep_invoice,
+        "cancel": actions.cancel_invoice,
+        "credit": actions.credit_invoice,
+        "pay": actions.register_payment,
+    }
+    performers[step](store, number)
 
 
 def build_standalone_app(
