@@ -111,9 +111,7 @@ def customer_from_webcrm(
     def read(prop: str) -> str | None:
         return _clean(org.field(prop), placeholders)
 
-    values: dict[str, Any] = {
-        field: read(prop) for field, prop in STANDARD_CUSTOMER_FIELDS.items()
-    }
+    values: dict[str, Any] = {field: read(prop) for field, prop in STANDARD_CUSTOMER_FIELDS.items()}
     values.update({field: read(getattr(custom, field)) for field in CUSTOM_CUSTOMER_FIELDS})
     values["visiting_address"] = _address(org.field("OrganisationAddress"))
     values["visiting_country"] = country_code(read("OrganisationCountry"))
