@@ -1,0 +1,223 @@
+"""Simulator: injected faults, the request log, UI edits, seed data and the standalone app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from wfsync.clock import FakeClock
+from wfsync.webcrm.simulator import (
+    DEMO_AUTH_CODE,
+    UI_USER,
+    SimulatedTimeout,
+    WebcrmSimulator,
+    build_standalone_app,
+)
+
+from .simkit import BASE_URL, api, new_organisation
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> WebcrmSimulator:
+    return WebcrmSimulator(clock=clock)
+
+
+async def test_status_fault_fires_the_given_number_of_times(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        sim.faults.add(path_prefix="/organisations", status=500, times=2)
+        statuses = [(await client.get("/Organisations")).status_code for _ in range(3)]
+        first = sim.requests[-3]
+    assert statuses == [500, 500, 200]
+    assert first.status == 500 and first.path == "/Organisations"
+
+
+async def test_429_and_401_faults_look_like_the_real_thing(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        sim.faults.add("/Organisations", status=429, retry_after=7)
+        sim.faults.add("/Organisations", status=401)
+        throttled = await client.get("/Organisations")
+        unauthorized = await client.get("/Organisations")
+    assert throttled.headers["Retry-After"] == "7"
+    assert throttled.json()["Type"] == "TooManyRequestsException"
+    assert throttled.json()["RetryAfterSeconds"] == 7
+    assert unauthorized.status_code == 401 and unauthorized.content == b""
+
+
+async def test_timeout_surfaces_as_an_httpx_read_timeout(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        sim.faults.add("/Organisations", timeout=True)
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/Organisations", json={"OrganisationId": 0, "OrganisationName": "A"})
+        listed = (await client.get("/Organisations")).json()
+    assert listed == []
+    assert sim.requests[-2].status == 0
+
+
+async def test_failure_after_processing_has_created_the_record(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        sim.faults.add("/Organisations", method="POST", status=500, after_processing=True)
+        failed = await client.post(
+            "/Organisations", json={"OrganisationId": 0, "OrganisationName": "Dubblett?"}
+        )
+        sim.faults.add("/Organisations", method="POST", timeout=True, after_processing=True)
+        with pytest.raises(SimulatedTimeout):
+            await client.post("/Organisations", json={"OrganisationId": 0, "OrganisationName": "B"})
+        listed = (await client.get("/Organisations")).json()
+    assert failed.status_code == 500
+    assert [o["OrganisationName"] for o in listed] == ["Dubblett?", "B"]
+
+
+async def test_latency_advances_the_injected_clock(sim: WebcrmSimulator, clock: FakeClock) -> None:
+    async with api(sim) as client:
+        sim.faults.add("/Organisations", latency=2.5)
+        response = await client.get("/Organisations")
+    assert response.status_code == 200
+    assert clock.slept == [2.5]
+
+
+def test_fault_arguments_are_checked(sim: WebcrmSimulator) -> None:
+    with pytest.raises(ValueError):
+        sim.faults.add("/Organisations")
+    with pytest.raises(ValueError):
+        sim.faults.add("/Organisations", status=200)
+
+
+async def test_request_log_tells_reads_from_writes(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        await client.get("/Organisations", params={"Size": 5})
+        org_id = await new_organisation(client)
+        await client.get("/Queries", params={"script": "SELECT * FROM Organisation"})
+    assert [(r.method, r.path) for r in sim.writes] == [("POST", "/Organisations")]
+    assert sim.requests[1].query == "Size=5"
+    assert sim.requests[-1].query == "script=SELECT * FROM Organisation"
+    assert org_id == 1
+
+
+async def test_ui_edits_merge_stamp_and_are_invisible_to_the_request_log(
+    sim: WebcrmSimulator, clock: FakeClock
+) -> None:
+    org_id = sim.ui.create_organisation(Name="Kund AB", City="Lund", Type="Kund – Företag")
+    clock.advance(30)
+    sim.ui.update_organisation(org_id, Telephone="046-10 20 30")
+    async with api(sim) as client:
+        body = (await client.get(f"/Organisations/{org_id}")).json()
+    assert body["OrganisationCity"] == "Lund" and body["OrganisationTelephone"] == "046-10 20 30"
+    assert body["OrganisationUpdatedBy"] == UI_USER
+    assert body["OrganisationUpdatedAt"] == "2026-01-15T09:00:30.000"
+    assert body["OrganisationCreatedAt"] == "2026-01-15T09:00:00.000"
+    assert sim.writes == []
+
+
+def test_ui_rejects_unknown_or_server_fields(sim: WebcrmSimulator) -> None:
+    with pytest.raises(ValueError):
+        sim.ui.create_organisation(Nonsense="x")
+    with pytest.raises(ValueError):
+        sim.ui.create_organisation(UpdatedAt="2024-01-01")
+
+
+def test_ui_lines_keep_totals_and_sort_order(sim: WebcrmSimulator, clock: FakeClock) -> None:
+    org_id = sim.ui.create_organisation(Name="Kund AB")
+    delivery_id = sim.ui.create_delivery(org_id, Description="Order")
+    first = sim.ui.add_quotation_line(delivery_id, Quantity=2.0, Price=100.0, CostPrice=60.0)
+    second = sim.ui.add_quotation_line(delivery_id, Quantity=1.0, Price=50.0)
+    clock.advance(10)
+    sim.ui.update_quotation_line(first, Discount=50.0)
+    lines = sim.ui.quotation_lines(delivery_id)
+    delivery = sim.ui.delivery(delivery_id)
+    sim.ui.delete_quotation_line(second)
+    assert [line["QuotationLineSortOrder"] for line in lines] == [10, 20]
+    assert lines[0]["QuotationLineOrganisationId"] == org_id
+    assert delivery["DeliveryOrderValue"] == 150.0
+    assert delivery["DeliveryOrderGmValue"] == 30.0
+    assert delivery["DeliveryUpdatedAt"] == "2026-01-15T09:00:10.000"
+    assert sim.ui.delivery(delivery_id)["DeliveryOrderValue"] == 100.0
+
+
+def test_ui_catalogue_and_moves(sim: WebcrmSimulator) -> None:
+    item = sim.ui.create_catalogue_item(Data1="A-1", Data2="Skruv", Price=2.5)
+    sim.ui.update_catalogue_item(item, Price=3.0)
+    first = sim.ui.create_organisation(Name="A")
+    second = sim.ui.create_organisation(Name="B")
+    delivery_id = sim.ui.create_delivery(first)
+    sim.ui.move_delivery(delivery_id, second)
+    catalogue = sim.ui.catalogue()
+    assert catalogue[0]["QuotationLineLinkedDataItemData3"] == "-"
+    assert catalogue[0]["QuotationLineLinkedDataItemPrice"] == 3.0
+    assert sim.ui.delivery(delivery_id)["DeliveryOrganisationId"] == second
+    sim.ui.delete_delivery(delivery_id)
+    sim.ui.delete_catalogue_item(item)
+    assert sim.ui.catalogue() == []
+
+
+async def test_sample_data_is_a_plausible_swedish_tenant(clock: FakeClock) -> None:
+    sim = WebcrmSimulator(clock=clock, seed=True, rate_limit=None)
+    async with api(sim) as client:
+        orgs = (await client.get("/Organisations", params={"Size": 100})).json()
+        deliveries = (await client.get("/Deliveries", params={"Size": 100})).json()
+        catalogue = (await client.get("/QuotationLines/LinkedData")).json()
+        lines = (await client.get("/Deliveries/1/QuotationLines", params={"Size": 100})).json()
+        customers = (
+            await client.get(
+                "/Queries",
+                params={
+                    "script": "SELECT OrganisationId FROM Organisation WHERE OrganisationType "
+                    "IN ('Kund – Företag', 'Kund – Privat')",
+                    "Size": 100,
+                },
+            )
+        ).json()
+    assert len(orgs) == 15
+    assert {o["OrganisationType"] for o in orgs} >= {
+        "Kund – Företag",
+        "Kund – Privat",
+        "Prospekt",
+        "Leverantör",
+    }
+    assert all(o["OrganisationCountry"] == "Sverige" for o in orgs)
+    assert len(customers) == 9
+    assert len(deliveries) >= 3 and len(catalogue) >= 5 and len(lines) == 3
+    assert deliveries[0]["DeliveryOrderValue"] > 0
+
+
+async def test_load_seed_from_a_file_keeps_given_ids(tmp_path: Path, clock: FakeClock) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps(
+            {
+                "organisations": [{"OrganisationId": 40, "Name": "Fyrtio AB"}],
+                "deliveries": [{"DeliveryId": 7, "OrganisationId": 40}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    sim = WebcrmSimulator(clock=clock)
+    sim.load_seed(seed)
+    async with api(sim) as client:
+        org = (await client.get("/Organisations/40")).json()
+        next_id = await new_organisation(client)
+        delivery = (await client.get("/Deliveries/7")).json()
+    assert org["OrganisationName"] == "Fyrtio AB" and next_id == 41
+    assert delivery["DeliveryOrganisationId"] == 40
+    with pytest.raises(ValueError):
+        sim.load_seed({"spaceships": []})
+
+
+async def test_standalone_app_serves_sample_data_with_the_demo_token() -> None:
+    app, banner = build_standalone_app(seed=None, empty=False, base_url="http://127.0.0.1:8082")
+    assert DEMO_AUTH_CODE in banner and "http://127.0.0.1:8082" in banner
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        login = await client.post("/Auth/ApiLogin", data={"authCode": DEMO_AUTH_CODE})
+        headers = {"Authorization": f"Bearer {login.json()['AccessToken']}"}
+        orgs = (await client.get("/Organisations", params={"Size": 100}, headers=headers)).json()
+    assert len(orgs) == 15
+
+
+def test_standalone_app_can_start_empty() -> None:
+    app, banner = build_standalone_app(seed=None, empty=True, base_url="http://localhost:9")
+    assert isinstance(app, WebcrmSimulator)
+    assert app.backend.organisations.rows() == []
+    assert "empty" in banner
