@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -119,3 +120,13 @@ async def test_create_is_retried_after_a_429(client: WebcrmClient, sim: WebcrmSi
     org_id = await client.organisations.create({"OrganisationName": "Kund AB"})
     assert count(sim, "POST", "/Organisations") == 2
     assert (await client.organisations.get(org_id)).name == "Kund AB"
+
+
+async def test_a_concurrent_burst_is_paced_too(
+    client: WebcrmClient, sim: WebcrmSimulator, clock: FakeClock
+) -> None:
+    org_id = await client.organisations.create({"OrganisationName": "Kund AB"})
+    results = await asyncio.gather(*(client.organisations.get(org_id) for _ in range(300)))
+    assert len(results) == 300
+    assert [r for r in sim.requests if r.status == 429] == []
+    assert clock.monotonic() >= 60.0
