@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -10,7 +10,7 @@ import typer
 from wfsync.cli.app import app, err_console
 
 
-class System(str, Enum):
+class System(StrEnum):
     fortnox = "fortnox"
     webcrm = "webcrm"
 

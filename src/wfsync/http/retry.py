@@ -24,6 +24,6 @@ class RetryPolicy:
 
     def delay(self, retry_number: int, floor: float = 0.0) -> float:
         """Seconds to wait before retry number ``retry_number`` (1-based)."""
-        raw = min(self.cap, self.base * (2 ** (retry_number - 1)))
+        raw: float = min(self.cap, self.base * 2.0 ** (retry_number - 1))
         jittered = raw / 2 + self.rng.random() * raw / 2
         return max(floor, jittered)

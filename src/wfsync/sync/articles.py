@@ -1,0 +1,166 @@
+"""Articles: Fortnox → webCRM product catalogue, one way only.
+
+The catalogue (``QuotationLines/LinkedData``) has no change timestamp and is
+owned by Fortnox: an item that differs from its Fortnox article is put back.
+Nothing is ever created in Fortnox from webCRM.
+
+List prices live in Fortnox's price lists, and a price change does not bump the
+article's ``lastmodified`` (reference §6.3). So besides the article feed, a
+*price sweep* re-reads the base price of every linked article every
+``price_check_every`` Fortnox cycles — one call per article, the documented
+cost of catching price-only edits — and also notices articles deleted in
+Fortnox (one article-list pass).
+
+An article made inactive (or deleted) in Fortnox is removed from the catalogue,
+so nobody puts it on a new quotation line; lines that already use it keep their
+copied data. Reactivating it brings it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from wfsync.domain import Article
+from wfsync.fortnox.mapping import article_from_fortnox
+from wfsync.http.errors import NotFoundError
+from wfsync.state import Link
+from wfsync.sync.context import SyncContext
+from wfsync.sync.links import hash_of, store_snapshots
+from wfsync.webcrm.mapping import article_catalogue_fields, article_from_catalogue
+
+if TYPE_CHECKING:
+    from wfsync.webcrm.models import CatalogueItem
+
+__all__ = ["ArticleSync"]
+
+log = logging.getLogger("wfsync.sync.articles")
+KIND = "article"
+
+
+class ArticleSync:
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.slots = ctx.settings.webcrm.catalogue
+        self.price_list = ctx.settings.fortnox.price_list
+        self._catalogue: dict[str, CatalogueItem] | None = None
+
+    async def catalogue(self) -> dict[str, CatalogueItem]:
+        """Catalogue items by article number (one unpaged call per run)."""
+        if self._catalogue is None:
+            items: dict[str, CatalogueItem] = {}
+            for item in await self.ctx.webcrm.catalogue.list():
+                article = article_from_catalogue(item, self.slots)
+                if article is not None:
+                    items.setdefault(article.article_number, item)
+            self._catalogue = items
+        return self._catalogue
+
+    async def read(self, number: str) -> Article | None:
+        """The Fortnox article with its list price; None when it no longer exists."""
+        fortnox = self.ctx.fortnox
+        try:
+            record = await fortnox.articles.get(number)
+        except NotFoundError:
+            return None
+        price = await fortnox.prices.get(number, price_list=self.price_list)
+        return article_from_fortnox(record, price)
+
+    async def handle(self, number: str, article: Article | None = None) -> None:
+        """Bring one Fortnox article's state into the catalogue."""
+        ctx = self.ctx
+        async with ctx.guard(KIND, "fortnox", number, "sync"):
+            article = article or await self.read(number)
+            link = ctx.store.get_link(KIND, fortnox_id=number)
+            if article is None or not article.active:
+                await self._withdraw(number, link, "deleted" if article is None else "inactive")
+                return
+            if (
+                link is not None
+                and link.state == "active"
+                and link.fortnox_hash == hash_of(article)
+            ):
+                ctx.report.count(KIND, "unchanged")
+                return
+            await self._publish(article, link)
+
+    async def _publish(self, article: Article, link: Link | None) -> None:
+        ctx = self.ctx
+        catalogue = await self.catalogue()
+        item = catalogue.get(article.article_number)
+        fields = article_catalogue_fields(article, self.slots)
+        ident = f"{article.name} (article {article.article_number})"
+        if item is not None:
+            current = article_from_catalogue(item, self.slots)
+            if current is not None and hash_of(current) == hash_of(article):
+                ctx.report.count(KIND, "unchanged")
+            elif ctx.dry_run:
+                ctx.plan(KIND, "update", "webcrm", ident)
+                return
+            else:
+                await ctx.webcrm.catalogue.update(item.id, fields)
+                ctx.report.count(KIND, "updated_webcrm")
+            item_id = item.id
+        elif ctx.dry_run:
+            ctx.plan(KIND, "create", "webcrm", ident)
+            return
+        else:
+            item_id = await ctx.webcrm.catalogue.create(
+                {"QuotationLineLinkedDataItemId": 0, **fields}
+            )
+            ctx.report.count(KIND, "created_webcrm")
+            self._catalogue = None  # re-read on next need: ids changed
+        if ctx.dry_run:
+            return
+        with ctx.store.transaction():
+            link = link or Link(
+                id=None, kind=KIND, webcrm_id=None, fortnox_id=article.article_number
+            )
+            link.webcrm_id, link.state, link.note = str(item_id), "active", None
+            store_snapshots(ctx.store, link, webcrm=article, fortnox=article, now=ctx.clock.now())
+            ctx.store.resolve_failures(KIND, "fortnox", article.article_number)
+
+    async def _withdraw(self, number: str, link: Link | None, why: str) -> None:
+        ctx = self.ctx
+        item = (await self.catalogue()).get(number)
+        if item is None and (link is None or link.state == "paused"):
+            ctx.report.count(KIND, "ignored")
+            return
+        if ctx.dry_run:
+            ctx.plan(KIND, "remove", "webcrm", f"article {number}", f"{why} in Fortnox")
+            return
+        if item is not None:
+            await ctx.webcrm.catalogue.delete(item.id)
+            (await self.catalogue()).pop(number, None)
+            ctx.report.count(KIND, "removed_webcrm")
+        if link is not None:
+            link.state, link.note = "paused", f"{why} in Fortnox: removed from the webCRM catalogue"
+            link.webcrm_id = None
+            ctx.store.save_link(link)
+
+    async def feed(self, since: datetime | None) -> None:
+        """Articles changed in Fortnox since ``since`` (None: all of them)."""
+        listing = self.ctx.fortnox.articles.list(lastmodified=since)
+        numbers = [item.article_number async for item in listing]
+        for number in numbers:
+            await self.handle(number)
+
+    async def sweep(self) -> None:
+        """Catch what the feed cannot see: price-only edits and deleted articles."""
+        ctx = self.ctx
+        present = {item.article_number async for item in ctx.fortnox.articles.list()}
+        for link in ctx.store.links(KIND):
+            number = link.fortnox_id or ""
+            if number not in present:
+                if link.state == "active":
+                    await self.handle(number)
+                continue
+            if link.state != "active" or not link.fortnox_snapshot:
+                continue
+            async with ctx.guard(KIND, "fortnox", number, "price"):
+                price = await ctx.fortnox.prices.get(number, price_list=self.price_list)
+                known = link.fortnox_snapshot.get("list_price")
+                if (None if known is None else Decimal(str(known))) != price:
+                    await self.handle(number)

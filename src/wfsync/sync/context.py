@@ -1,0 +1,121 @@
+"""Everything one sync run needs, passed around as one object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from wfsync.clock import Clock
+from wfsync.config import Settings
+from wfsync.http.errors import ApiError, WfsyncError
+from wfsync.sync.merge import Side
+from wfsync.sync.report import PlannedOp, RunReport
+
+if TYPE_CHECKING:
+    from wfsync.fortnox import FortnoxClient
+    from wfsync.state import StateStore
+    from wfsync.webcrm import WebcrmClient
+
+__all__ = ["RecordFailed", "SyncContext"]
+
+log = logging.getLogger("wfsync.sync")
+
+
+class RecordFailed(WfsyncError):
+    """This record cannot be synced now; the message is for the error inbox."""
+
+    def __init__(self, message: str, *, code: int | None = None, retry: str = "always") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        #: "always": retried every cycle; "on_change": only after the record changes.
+        self.retry = retry
+
+
+@dataclass
+class SyncContext:
+    settings: Settings
+    store: StateStore
+    fortnox: FortnoxClient
+    webcrm: WebcrmClient
+    clock: Clock
+    dry_run: bool = False
+    report: RunReport = field(default_factory=RunReport)
+    #: Start of the change window of the Fortnox feed being processed (for "newest").
+    fortnox_window_start: datetime | None = None
+
+    def plan(self, entity: str, action: str, target: str, ident: str, detail: str = "") -> None:
+        self.report.plan(PlannedOp(entity, action, target, ident, detail))
+        log.info("plan %s %s → %s: %s %s", entity, action, target, ident, detail)
+
+    def conflict_winner(self, webcrm_updated_at: datetime | None) -> tuple[Side, str]:
+        """Who wins a same-field conflict, and by which rule.
+
+        ``newest`` compares webCRM's own UpdatedAt with the earliest moment the
+        Fortnox edit can have happened (the start of the Fortnox change window
+        that has not been processed yet). Fortnox records carry no timestamp, so
+        when the order cannot be proven the accounting system wins.
+        """
+
+        rule = self.settings.sync.conflict_winner
+        if rule in ("fortnox", "webcrm"):
+            return rule, f"conflict_winner = {rule}"
+        window = self.fortnox_window_start
+        if webcrm_updated_at is not None and window is not None and webcrm_updated_at < window:
+            return "fortnox", "newest (the Fortnox edit is later)"
+        return "fortnox", "newest (order unknown: Fortnox wins ties)"
+
+    @asynccontextmanager
+    async def guard(
+        self,
+        entity: str,
+        source: str,
+        source_id: str,
+        operation: str,
+        *,
+        fingerprint: str | None = None,
+    ) -> AsyncIterator[None]:
+        """Turn a per-record failure into an error-inbox entry; let run-fatal ones out."""
+        try:
+            yield
+        except RecordFailed as exc:
+            self._failed(
+                entity,
+                source,
+                source_id,
+                operation,
+                exc.message,
+                exc.code,
+                {"retry": exc.retry, "fingerprint": fingerprint},
+            )
+        except ApiError as exc:
+            if exc.fatal_for_run:
+                raise
+            detail: dict[str, Any] = {
+                "retry": "always",
+                "fingerprint": fingerprint,
+                "status": exc.status,
+                "error": type(exc).__name__,
+            }
+            self._failed(entity, source, source_id, operation, str(exc), exc.code, detail)
+
+    def _failed(
+        self,
+        entity: str,
+        source: str,
+        source_id: str,
+        operation: str,
+        message: str,
+        code: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        self.report.count(entity, "failed")
+        log.warning("%s %s %s %s failed: %s", entity, source, source_id, operation, message)
+        if self.dry_run:
+            self.plan(entity, "fail", source, f"{source} {source_id}", message)
+            return
+        self.store.record_failure(entity, source, source_id, operation, message, code, detail)

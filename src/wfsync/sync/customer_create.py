@@ -1,0 +1,296 @@
+"""Unlinked customers: match on the other side first, create only when nothing matches.
+
+Creates are crash-safe. Before calling the vendor we commit an *intent*; the
+link and the end of the intent are committed together after the create. If the
+process dies in between, the next run finds the open intent and, before any
+create, searches the other side again (by customer number where one is known,
+else by organisation number, VAT number and name), adopting the record the
+interrupted run made instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from wfsync.domain import CUSTOMER_FIELDS, Customer
+from wfsync.domain.normalise import clean
+from wfsync.fortnox.mapping import customer_fields
+from wfsync.http.errors import NotFoundError, ServerError, TransportError, ValidationError
+from wfsync.state import Link
+from wfsync.sync.context import RecordFailed
+from wfsync.sync.links import store_snapshots
+from wfsync.sync.matching import Candidate, CandidateIndex, Match
+from wfsync.webcrm.mapping import organisation_fields
+
+if TYPE_CHECKING:
+    from wfsync.fortnox.models import FortnoxCustomer
+    from wfsync.sync.customers import CustomerSync
+    from wfsync.webcrm.models import Organisation
+
+__all__ = ["CustomerCreator"]
+
+log = logging.getLogger("wfsync.sync.customers")
+KIND = "customer"
+
+
+class CustomerCreator:
+    def __init__(self, customers: CustomerSync) -> None:
+        self.customers = customers
+        self.ctx = customers.ctx
+        self._fortnox_index: CandidateIndex | None = None
+        self._webcrm_index: CandidateIndex | None = None
+
+    # --- indexes of the other side (loaded once per run, on first need) ------------
+    async def fortnox_index(self) -> CandidateIndex:
+        if self._fortnox_index is None:
+            index = CandidateIndex()
+            async for item in self.ctx.fortnox.customers.list():
+                index.add(
+                    Candidate(
+                        id=item.customer_number,
+                        name=item.name,
+                        customer_number=item.customer_number,
+                        organisation_number=item.organisation_number,
+                    )
+                )
+            self._fortnox_index = index
+        return self._fortnox_index
+
+    async def webcrm_index(self) -> CandidateIndex:
+        if self._webcrm_index is None:
+            index = CandidateIndex()
+            async for org in self.ctx.webcrm.organisations.list():
+                index.add(self._webcrm_candidate(org))
+            self._webcrm_index = index
+        return self._webcrm_index
+
+    def _webcrm_candidate(self, org: Organisation) -> Candidate:
+        customer = self.customers.from_webcrm(org)
+        return Candidate(
+            id=str(org.id),
+            name=customer.name,
+            customer_number=customer.customer_number,
+            organisation_number=customer.organisation_number,
+            vat_number=customer.vat_number,
+        )
+
+    # --- webCRM organisation → Fortnox customer ------------------------------------
+    async def to_fortnox(self, org: Organisation, customer: Customer) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        key = str(org.id)
+        ident = f"{customer.name or '(no name)'} (webCRM {key})"
+        owner = ctx.settings.sync.customer_number_owner
+        if owner == "webcrm" and not clean(customer.customer_number):
+            raise RecordFailed(
+                f"{ident} has no customer number: customer numbers are owned by webCRM, type "
+                f"one in the field {ctx.settings.webcrm.custom_fields.customer_number}",
+                retry="on_change",
+            )
+        if not clean(customer.name):
+            raise RecordFailed(f"webCRM organisation {key} has no name", retry="on_change")
+        match = await self._match_in_fortnox(customer)
+        if match.outcome == "link" and match.candidate:
+            await self._link(
+                webcrm_id=key,
+                fortnox_id=match.candidate.id,
+                reason=match.reason,
+                ident=ident,
+                org=org,
+            )
+            return
+        if match.outcome == "ambiguous":
+            raise RecordFailed(
+                f"{ident}: not created in Fortnox, {match.reason}", retry="on_change"
+            )
+        if ctx.dry_run:
+            ctx.plan(KIND, "create", "fortnox", ident)
+            return
+        names = [n for n in CUSTOMER_FIELDS if n != "customer_number" or owner == "webcrm"]
+        payload = customer_fields(customer, names, create=True)
+        intent = store.begin_intent(KIND, "fortnox", key, payload)
+        try:
+            created = await ctx.fortnox.customers.create(payload)
+        except ValidationError as exc:
+            store.finish_intent(intent.id)  # rejected: nothing was created
+            if exc.code == 2000637 and owner == "webcrm":
+                raise RecordFailed(
+                    f"{ident}: customer number {customer.customer_number} is already used (or was "
+                    f"used by a deleted customer) in Fortnox — give the organisation another "
+                    f"number. Fortnox said: {exc.message}",
+                    code=exc.code,
+                    retry="on_change",
+                ) from exc
+            raise
+        except (ServerError, TransportError) as exc:
+            raise RecordFailed(
+                f"{ident}: Fortnox did not confirm the create ({exc.message}); the next run "
+                "checks whether it exists before trying again",
+                code=exc.code,
+            ) from exc
+        number = created.customer_number
+        with store.transaction():
+            link = store.save_link(Link(id=None, kind=KIND, webcrm_id=key, fortnox_id=number))
+            store_snapshots(
+                store,
+                link,
+                webcrm=customer,
+                fortnox=self.customers.from_fortnox(created),
+                now=ctx.clock.now(),
+            )
+            store.finish_intent(intent.id)
+            store.resolve_failures(KIND, "webcrm", key)
+        ctx.report.count(KIND, "created_fortnox")
+        index = await self.fortnox_index()
+        index.add(Candidate(number, created.name, number, created.organisation_number))
+        log.info("created Fortnox customer %s for %s", number, ident)
+        # Write the assigned number (and anything Fortnox defaulted) back to webCRM.
+        await self.customers.reconcile(link, org=org, fortnox_record=created)
+
+    async def _match_in_fortnox(self, customer: Customer) -> Match:
+        wanted = Candidate(
+            id="",
+            name=customer.name,
+            customer_number=customer.customer_number,
+            organisation_number=customer.organisation_number,
+            vat_number=customer.vat_number,
+        )
+        if clean(customer.customer_number):
+            # A cheap exact check by key beats scanning when the number is known.
+            try:
+                found = await self.ctx.fortnox.customers.get(customer.customer_number or "")
+            except NotFoundError:
+                found = None
+            if found is not None:
+                index = CandidateIndex(
+                    [
+                        Candidate(
+                            found.customer_number,
+                            found.name,
+                            found.customer_number,
+                            found.organisation_number,
+                            found.vat_number,
+                        )
+                    ]
+                )
+                return self._check_linked(index.match(wanted), "fortnox")
+        return self._check_linked((await self.fortnox_index()).match(wanted), "fortnox")
+
+    def _check_linked(self, match: Match, side: str) -> Match:
+        """A match that is already linked to someone else is not a free record."""
+        if match.outcome != "link" or match.candidate is None:
+            return match
+        if side == "fortnox":
+            other = self.ctx.store.get_link(KIND, fortnox_id=match.candidate.id)
+            where = f"webCRM organisation {other.webcrm_id}" if other else ""
+        else:
+            other = self.ctx.store.get_link(KIND, webcrm_id=match.candidate.id)
+            where = f"Fortnox customer {other.fortnox_id}" if other else ""
+        if other is None:
+            return match
+        return Match(
+            "ambiguous",
+            match.candidate,
+            f"it matches {side} record {match.candidate.id} ({match.reason}), which is already "
+            f"linked to {where}; merge the duplicates or correct the keys",
+        )
+
+    # --- Fortnox customer → webCRM organisation --------------------------------------
+    async def to_webcrm(self, record: FortnoxCustomer, customer: Customer) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        number = record.customer_number
+        ident = f"{customer.name or '(no name)'} (Fortnox {number})"
+        index = await self.webcrm_index()
+        match = self._check_linked(
+            index.match(
+                Candidate(
+                    "", customer.name, number, customer.organisation_number, customer.vat_number
+                )
+            ),
+            "webcrm",
+        )
+        if match.outcome == "ambiguous":
+            raise RecordFailed(f"{ident}: not created in webCRM, {match.reason}", retry="on_change")
+        if match.outcome == "link" and match.candidate:
+            await self._link(
+                webcrm_id=match.candidate.id,
+                fortnox_id=number,
+                reason=match.reason,
+                ident=ident,
+                fortnox_record=record,
+            )
+            return
+        if ctx.dry_run:
+            ctx.plan(KIND, "create", "webcrm", ident)
+            return
+        dto = self.organisation_dto(customer)
+        slot = ctx.settings.webcrm.custom_fields.customer_number
+        intent = store.begin_intent(KIND, "webcrm", number, dto)
+        try:
+            org_id = await ctx.webcrm.organisations.create(dto, lookup=(slot, number))
+        except ValidationError:
+            store.finish_intent(intent.id)
+            raise
+        except (ServerError, TransportError) as exc:
+            raise RecordFailed(
+                f"{ident}: webCRM did not confirm the create ({exc.message}); the next run "
+                "checks whether it exists before trying again"
+            ) from exc
+        org = await ctx.webcrm.organisations.get(org_id)
+        with store.transaction():
+            link = store.save_link(
+                Link(id=None, kind=KIND, webcrm_id=str(org_id), fortnox_id=number)
+            )
+            store_snapshots(
+                store,
+                link,
+                webcrm=self.customers.from_webcrm(org),
+                fortnox=customer,
+                now=ctx.clock.now(),
+            )
+            store.finish_intent(intent.id)
+            store.resolve_failures(KIND, "fortnox", number)
+        index.add(self._webcrm_candidate(org))
+        ctx.report.count(KIND, "created_webcrm")
+        log.info("created webCRM organisation %s for %s", org_id, ident)
+
+    def organisation_dto(self, customer: Customer) -> dict[str, object]:
+        sync, custom = self.ctx.settings.sync, self.ctx.settings.webcrm.custom_fields
+        dto: dict[str, object] = {"OrganisationId": 0}
+        dto.update(organisation_fields(customer, CUSTOMER_FIELDS, custom, sync, current_type=None))
+        return dto
+
+    # --- linking an existing pair -------------------------------------------------
+    async def _link(
+        self,
+        *,
+        webcrm_id: str,
+        fortnox_id: str,
+        reason: str,
+        ident: str,
+        org: Organisation | None = None,
+        fortnox_record: FortnoxCustomer | None = None,
+    ) -> None:
+        ctx = self.ctx
+        if ctx.dry_run:
+            ctx.plan(
+                KIND, "link", "-", ident, f"webCRM {webcrm_id} ⇄ Fortnox {fortnox_id}: {reason}"
+            )
+            return
+        if org is None:
+            org = await ctx.webcrm.organisations.get(int(webcrm_id))
+            if not self.customers.synced_type(org):
+                # A Fortnox customer matched a prospect: it is a customer now.
+                kind = self.customers.from_fortnox(fortnox_record).kind if fortnox_record else None
+                new_type = (
+                    ctx.settings.sync.fortnox_private_type
+                    if kind == "private"
+                    else ctx.settings.sync.fortnox_company_type
+                )
+                org = await ctx.webcrm.organisations.update(org.id, {"OrganisationType": new_type})
+        link = ctx.store.save_link(
+            Link(id=None, kind=KIND, webcrm_id=webcrm_id, fortnox_id=fortnox_id)
+        )
+        ctx.report.count(KIND, "linked")
+        log.info("linked %s to Fortnox %s (%s)", ident, fortnox_id, reason)
+        await self.customers.reconcile(link, org=org, fortnox_record=fortnox_record)

@@ -1,0 +1,270 @@
+"""Customers both ways: webCRM organisation ⇄ Fortnox customer.
+
+Every change, from either feed, ends in :meth:`CustomerSync.reconcile`: read
+both sides, merge field by field against the per-side snapshots, write only
+what differs, record the new snapshots. Unlinked records are matched before
+anything is created (:mod:`wfsync.sync.customer_create`).
+
+Decisions (docs/sync.md has the long form):
+
+* An organisation whose Type is not in ``customer_types`` is not synced. If it
+  was linked, the link is *paused* (kept, shown in status, nothing written
+  either way) and resumes when the Type is set back.
+* Nothing is ever deleted on the other side. A record that disappears (404)
+  pauses its link.
+* Fortnox ``Active = false`` maps to a webCRM status in ``inactive_statuses``
+  (if configured) and back; an inactive Fortnox customer that was never linked
+  is not brought into webCRM.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from wfsync.domain import CUSTOMER_FIELDS, Customer
+from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
+from wfsync.http.errors import NotFoundError
+from wfsync.state import Link
+from wfsync.sync.context import SyncContext
+from wfsync.sync.links import hash_of, pause, resume, store_snapshots
+from wfsync.sync.merge import MergeResult, Ownership, three_way
+from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
+
+if TYPE_CHECKING:
+    from wfsync.fortnox.models import FortnoxCustomer
+    from wfsync.webcrm.models import Organisation
+
+__all__ = ["KIND", "CustomerSync"]
+
+log = logging.getLogger("wfsync.sync.customers")
+KIND = "customer"
+PAUSED_TYPE = "Type is no longer a synced customer Type"
+
+
+def label(name: str | None, system: str, ident: str) -> str:
+    return f"{name or '(no name)'} ({system} {ident})"
+
+
+class CustomerSync:
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.sync = ctx.settings.sync
+        self.custom = ctx.settings.webcrm.custom_fields
+        from wfsync.sync.customer_create import CustomerCreator
+
+        self.creator = CustomerCreator(self)
+
+    # --- mapping -----------------------------------------------------------
+    def from_webcrm(self, org: Organisation) -> Customer:
+        return customer_from_webcrm(org, self.custom, self.sync)
+
+    def from_fortnox(self, record: FortnoxCustomer) -> Customer:
+        return customer_from_fortnox(record)
+
+    def synced_type(self, org: Organisation) -> bool:
+        return (org.type or "") in self.sync.customer_types
+
+    @property
+    def ownership(self) -> dict[str, Ownership]:
+        # After a link exists the number can only be Fortnox's: it is Fortnox's key.
+        return {"customer_number": "fortnox"}
+
+    # --- entry points from the feeds ------------------------------------------
+    async def handle_webcrm(self, org: Organisation) -> None:
+        key = str(org.id)
+        store = self.ctx.store
+        customer = self.from_webcrm(org)
+        async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=hash_of(customer)):
+            link = store.get_link(KIND, webcrm_id=key)
+            if link is None:
+                if not self.synced_type(org):
+                    self.ctx.report.count(KIND, "ignored")
+                    return
+                await self.creator.to_fortnox(org, customer)
+                return
+            if not self.synced_type(org):
+                self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
+                return
+            if link.state == "paused":
+                if not (link.note or "").startswith(PAUSED_TYPE):
+                    self.ctx.report.count(KIND, "paused")
+                    return
+                if not self.ctx.dry_run:
+                    link = resume(store, link)
+            elif link.webcrm_hash == hash_of(customer):
+                self.ctx.report.count(KIND, "unchanged")
+                return
+            await self.reconcile(link, org=org)
+
+    async def handle_fortnox(self, number: str, record: FortnoxCustomer | None = None) -> None:
+        store = self.ctx.store
+        if record is None:
+            async with self.ctx.guard(KIND, "fortnox", number, "read"):
+                record = await self.ctx.fortnox.customers.get(number)
+            if record is None:
+                return
+        customer = self.from_fortnox(record)
+        async with self.ctx.guard(KIND, "fortnox", number, "sync", fingerprint=hash_of(customer)):
+            link = store.get_link(KIND, fortnox_id=number)
+            if link is None:
+                if not customer.active:
+                    self.ctx.report.count(KIND, "ignored")
+                    return
+                await self.creator.to_webcrm(record, customer)
+                return
+            if link.state == "paused":
+                self.ctx.report.count(KIND, "paused")
+                return
+            if link.fortnox_hash == hash_of(customer):
+                self.ctx.report.count(KIND, "unchanged")
+                return
+            await self.reconcile(link, fortnox_record=record)
+
+    # --- the merge --------------------------------------------------------------
+    async def reconcile(
+        self,
+        link: Link,
+        *,
+        org: Organisation | None = None,
+        fortnox_record: FortnoxCustomer | None = None,
+    ) -> None:
+        ctx = self.ctx
+        assert link.webcrm_id is not None and link.fortnox_id is not None
+        try:
+            org = org or await ctx.webcrm.organisations.get(int(link.webcrm_id))
+        except NotFoundError:
+            self._pause(link, "the organisation no longer exists in webCRM")
+            return
+        try:
+            fortnox_record = fortnox_record or await ctx.fortnox.customers.get(link.fortnox_id)
+        except NotFoundError:
+            self._pause(link, "the customer no longer exists in Fortnox")
+            return
+        if not self.synced_type(org):
+            self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
+            return
+        webcrm_now, fortnox_now = self.from_webcrm(org), self.from_fortnox(fortnox_record)
+        side, rule = ctx.conflict_winner(org.updated_at)
+        result = three_way(
+            CUSTOMER_FIELDS,
+            webcrm=webcrm_now.values(),
+            fortnox=fortnox_now.values(),
+            webcrm_snapshot=link.webcrm_snapshot,
+            fortnox_snapshot=link.fortnox_snapshot,
+            ownership=self.ownership,
+            winner=lambda _field: (side, rule),
+        )
+        ident = label(webcrm_now.name or fortnox_now.name, "webCRM", link.webcrm_id)
+        if self.sync.customer_number_owner == "webcrm" and "customer_number" in result.to_webcrm:
+            ctx.report.warnings.append(
+                f"{ident}: customer number changed in webCRM to "
+                f"{webcrm_now.customer_number!r}; Fortnox numbers cannot change, restored "
+                f"{fortnox_now.customer_number!r}"
+            )
+        if ctx.dry_run:
+            self._plan_merge(ident, result)
+            return
+        await self._apply(link, org, fortnox_record, result, webcrm_now, fortnox_now)
+
+    async def _apply(
+        self,
+        link: Link,
+        org: Organisation,
+        fortnox_record: FortnoxCustomer,
+        result: MergeResult,
+        webcrm_now: Customer,
+        fortnox_now: Customer,
+    ) -> None:
+        ctx = self.ctx
+        merged = Customer(**result.merged)
+        written_fortnox, written_webcrm = fortnox_now, webcrm_now
+        if result.to_fortnox:
+            payload = customer_fields(merged, result.to_fortnox, create=False)
+            if payload:
+                updated = await ctx.fortnox.customers.update(link.fortnox_id or "", payload)
+                written_fortnox = self.from_fortnox(updated)
+                ctx.report.count(KIND, "updated_fortnox")
+        if result.to_webcrm:
+            changes = self._webcrm_changes(org, merged, result.to_webcrm)
+            if changes:
+                updated_org = await ctx.webcrm.organisations.update(org.id, changes)
+                written_webcrm = self.from_webcrm(updated_org)
+                ctx.report.count(KIND, "updated_webcrm")
+        with ctx.store.transaction():
+            self._record_conflicts(link, result)
+            store_snapshots(
+                ctx.store, link, webcrm=written_webcrm, fortnox=written_fortnox, now=ctx.clock.now()
+            )
+            ctx.store.resolve_failures(KIND, "webcrm", link.webcrm_id or "")
+            ctx.store.resolve_failures(KIND, "fortnox", link.fortnox_id or "")
+        if result.quiet:
+            ctx.report.count(KIND, "unchanged")
+
+    def _webcrm_changes(
+        self, org: Organisation, merged: Customer, names: dict[str, Any]
+    ) -> dict[str, Any]:
+        """DTO properties that really differ from what webCRM holds (no empty writes)."""
+        wanted = organisation_fields(merged, names, self.custom, self.sync, current_type=org.type)
+        return {
+            prop: value
+            for prop, value in wanted.items()
+            if (org.field(prop) or "") != (value if value is not None else "")
+        }
+
+    def _record_conflicts(self, link: Link, result: MergeResult) -> None:
+        ctx = self.ctx
+        open_conflicts = {
+            (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value))
+            for c in ctx.store.conflicts()
+        }
+        for conflict in result.conflicts:
+            key = (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox))
+            ctx.report.count(KIND, "conflicts")
+            if key in open_conflicts:
+                continue
+            ctx.store.record_conflict(
+                kind=KIND,
+                link_id=link.id,
+                webcrm_id=link.webcrm_id,
+                fortnox_id=link.fortnox_id,
+                field=conflict.field,
+                base_value=conflict.base,
+                webcrm_value=conflict.webcrm,
+                fortnox_value=conflict.fortnox,
+                winner=conflict.winner,
+                resolved_value=conflict.value,
+                rule=conflict.rule,
+            )
+
+    def _plan_merge(self, ident: str, result: MergeResult) -> None:
+        if result.to_fortnox:
+            self.ctx.plan(KIND, "update", "fortnox", ident, ", ".join(result.to_fortnox))
+        if result.to_webcrm:
+            self.ctx.plan(KIND, "update", "webcrm", ident, ", ".join(result.to_webcrm))
+        for conflict in result.conflicts:
+            self.ctx.plan(
+                KIND,
+                "conflict",
+                conflict.winner,
+                ident,
+                f"{conflict.field}: webCRM {conflict.webcrm!r} vs Fortnox {conflict.fortnox!r}",
+            )
+
+    def _pause(self, link: Link, reason: str) -> None:
+        self.ctx.report.count(KIND, "paused")
+        if self.ctx.dry_run:
+            self.ctx.plan(KIND, "pause", "-", f"webCRM {link.webcrm_id}", reason)
+            return
+        if link.state != "paused" or link.note != reason:
+            log.info(
+                "pausing customer link webCRM %s / Fortnox %s: %s",
+                link.webcrm_id,
+                link.fortnox_id,
+                reason,
+            )
+        pause(self.ctx.store, link, reason)
+
+    def now(self) -> datetime:
+        return self.ctx.clock.now()

@@ -1,0 +1,56 @@
+"""Link bookkeeping shared by every entity: snapshots, hashes, pausing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from wfsync.domain.normalise import fingerprint
+from wfsync.state import Link, StateStore
+
+__all__ = ["hash_of", "pause", "resume", "snapshot_of", "store_snapshots"]
+
+
+def snapshot_of(record: BaseModel) -> dict[str, Any]:
+    """JSON-safe snapshot of a canonical record."""
+    return record.model_dump(mode="json")
+
+
+def hash_of(record: BaseModel) -> str:
+    """Content hash of a canonical record, comparable with a link's stored hash."""
+    return fingerprint(snapshot_of(record))
+
+
+def store_snapshots(
+    store: StateStore,
+    link: Link,
+    *,
+    webcrm: BaseModel | None,
+    fortnox: BaseModel | None,
+    now: Any,
+) -> Link:
+    """Record what each side holds right after a sync (the base of the next merge)."""
+    if webcrm is not None:
+        link.webcrm_snapshot = snapshot_of(webcrm)
+        link.webcrm_hash = fingerprint(link.webcrm_snapshot)
+    if fortnox is not None:
+        link.fortnox_snapshot = snapshot_of(fortnox)
+        link.fortnox_hash = fingerprint(link.fortnox_snapshot)
+    link.last_synced_at = now
+    return store.save_link(link)
+
+
+def pause(store: StateStore, link: Link, reason: str) -> Link:
+    """Stop syncing a link without forgetting it (never delete on the other side)."""
+    if link.state == "paused" and link.note == reason:
+        return link
+    link.state = "paused"
+    link.note = reason
+    return store.save_link(link)
+
+
+def resume(store: StateStore, link: Link) -> Link:
+    link.state = "active"
+    link.note = None
+    return store.save_link(link)
