@@ -58,6 +58,10 @@ def _zone(name: str) -> ZoneInfo:
 def _check(moment: datetime, interval_minutes: int, offset_minutes: int) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("schedule arithmetic needs an aware datetime")
+    _check_cadence(interval_minutes, offset_minutes)
+
+
+def _check_cadence(interval_minutes: int, offset_minutes: int) -> None:
     if not 1 <= interval_minutes <= _MINUTES_PER_DAY:
         raise ValueError(f"interval_minutes must be 1..1440 (got {interval_minutes})")
     if not 0 <= offset_minutes < interval_minutes:
@@ -128,7 +132,7 @@ class Cadence:
     offset_minutes: int = 0
 
     def __post_init__(self) -> None:
-        _check(datetime(2000, 1, 1, tzinfo=UTC), self.interval_minutes, self.offset_minutes)
+        _check_cadence(self.interval_minutes, self.offset_minutes)
 
 
 class Plan:
