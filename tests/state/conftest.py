@@ -27,7 +27,9 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return sqlite_url(tmp_path)
     url: str = request.getfixturevalue("postgres_url")
-    return url
+    # Tests need no durability across a server crash; skipping the commit fsync
+    # makes each PostgreSQL test several times faster.
+    return url + "%20-csynchronous_commit%3Doff"
 
 
 @pytest.fixture

@@ -103,11 +103,16 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
+#: Engine options for both backends. Bound parameters are kept out of error
+#: messages and logs: they include OAuth tokens and customers' personal data.
+_COMMON: Final[dict[str, Any]] = {"json_serializer": _json_dumps, "hide_parameters": True}
+
+
 def create_state_engine(url: str | URL) -> Engine:
     """An engine configured for the state store; does not touch the schema."""
     parsed = parse_state_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
+        return sa.create_engine(parsed, pool_pre_ping=True, **_COMMON)
     return _sqlite_engine(parsed)
 
 
@@ -118,13 +123,11 @@ def _sqlite_engine(url: URL) -> Engine:
             url,
             poolclass=StaticPool,  # one shared connection, or each session sees its own db
             connect_args={"check_same_thread": False},
-            json_serializer=_json_dumps,
+            **_COMMON,
         )
     else:
         _create_private_file(path)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_serializer=_json_dumps
-        )
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **_COMMON)
     in_memory = path is None
 
     @sa.event.listens_for(engine, "connect")
