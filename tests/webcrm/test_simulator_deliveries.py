@@ -256,3 +256,37 @@ async def test_patch_quotation_lines(sim: WebcrmSimulator) -> None:
     result = answer.json()
     assert result[0].isdigit() and not result[1].isdigit() and not result[2].isdigit()
     assert total == 100.0
+
+
+async def test_duplicate_delivery_numbers_lock_both_deliveries_when_enabled(
+    sim: WebcrmSimulator,
+) -> None:
+    sim.tenant.lock_duplicate_delivery_numbers = True
+    async with api(sim) as client:
+        org_id = await new_organisation(client)
+        first = await new_delivery(client, org_id, DeliveryNumber="1234")
+        await new_delivery(client, org_id, DeliveryNumber="1234")
+        body = (await client.get(f"/Deliveries/{first}")).json()
+        locked = await client.put(f"/Deliveries/{first}", json={**body, "DeliveryNote": "x"})
+        renumbered = await client.put(
+            f"/Deliveries/{first}", json={**body, "DeliveryNumber": "1235"}
+        )
+    assert locked.status_code == 400 and "locked" in locked.json()["Message"]
+    assert renumbered.status_code == 200
+
+
+async def test_dotnet_min_value_with_an_offset_is_a_400_not_a_crash(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        org_id = await new_organisation(client)
+        response = await client.post(
+            "/Deliveries",
+            json={
+                "DeliveryId": 0,
+                "DeliveryOrganisationId": org_id,
+                "DeliveryWonDate": "0001-01-01T00:30:00+01:00",
+            },
+        )
+        min_utc = await new_delivery(client, org_id, DeliveryWonDate="0001-01-01T00:00:00+00:00")
+        stored = (await client.get(f"/Deliveries/{min_utc}")).json()["DeliveryWonDate"]
+    assert response.status_code == 400
+    assert stored == "0001-01-01T00:00:00.000"

@@ -155,7 +155,9 @@ class WebcrmSimulator:
     async def _fail(self, fault: Fault) -> Response:
         if fault.timeout:
             if self.faults.real_server:
+                # Over a socket: hold the request until the caller's own timeout fires.
                 await self.clock.sleep(self.faults.hang_seconds)
+                return empty(504)
             raise SimulatedTimeout("simulated webCRM timeout")
         assert fault.status is not None
         return _fault_response(fault)

@@ -91,12 +91,31 @@ def delivery_rules(backend: Backend) -> Rules:
             )
         if not backend.organisations.exists(organisation):
             raise BadRequest(f"Organisation with id {organisation} does not exist.")
+        locking = backend.tenant.lock_duplicate_delivery_numbers
+        if (
+            previous is not None
+            and locking
+            and record["DeliveryNumber"] == previous["DeliveryNumber"]
+        ):
+            _check_number_lock(backend, previous)
         person = record["DeliveryPersonId"]
         if person and not backend.persons.exists(person):
             raise BadRequest(f"Person with id {person} does not exist.")
         _check_slots(backend.tenant, "Delivery", record)
 
     return check
+
+
+def _check_number_lock(backend: Backend, previous: Record) -> None:
+    number = previous["DeliveryNumber"]
+    if not number:
+        return
+    for other in backend.deliveries.rows():
+        if other["DeliveryId"] != previous["DeliveryId"] and other["DeliveryNumber"] == number:
+            raise BadRequest(
+                f"Delivery {previous['DeliveryId']} is locked: DeliveryNumber '{number}' "
+                f"is also used by delivery {other['DeliveryId']}."
+            )
 
 
 def quotation_line_rules(backend: Backend) -> Rules:

@@ -34,8 +34,9 @@ def build_standalone_app(*, seed: Path | None, empty: bool, base_url: str) -> tu
             f"  base URL : {base_url}",
             f"  authCode : {token}",
             f"  data     : {contents}",
-            "  try      : curl -s -X POST -d authCode=" + token + f" {base_url}/Auth/ApiLogin",
-            '  config   : [webcrm] base_url = "' + base_url + '"  auth_code = "' + token + '"',
+            f"  login    : curl -X POST -d authCode={token} {base_url}/Auth/ApiLogin",
+            "  use it   : export WFSYNC_WEBCRM__BASE_URL=" + base_url,
+            "             export WFSYNC_WEBCRM__AUTH_CODE=" + token,
         ]
     )
     return simulator.app, banner

@@ -126,6 +126,8 @@ class Tenant:
 
     organisation_types: list[str] = field(default_factory=lambda: list(DEFAULT_ORGANISATION_TYPES))
     slots: dict[str, CustomSlot] = field(default_factory=dict)
+    #: Gotcha 4 of the reference: deliveries sharing a DeliveryNumber cannot be edited.
+    lock_duplicate_delivery_numbers: bool = False
 
     @classmethod
     def configure(

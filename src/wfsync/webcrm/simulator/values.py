@@ -62,7 +62,10 @@ def parse_datetime(text: str) -> datetime:
         raise ValueError(f"not a date-time: {text!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. .NET MinValue with a positive offset
+        raise ValueError(f"date-time out of range: {text!r}") from None
 
 
 def default_for(spec: Field) -> Any:
