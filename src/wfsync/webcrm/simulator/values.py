@@ -42,7 +42,10 @@ def truncate_to_millis(when: datetime) -> datetime:
 def format_datetime(when: datetime) -> str:
     """``2024-05-01T08:00:00.123``: UTC wall time, three fraction digits, no offset."""
     utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}"
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}"
+    )
 
 
 def parse_datetime(text: str) -> datetime:
