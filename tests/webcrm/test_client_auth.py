@@ -117,3 +117,13 @@ async def test_unknown_auth_code_is_an_auth_error(sim: WebcrmSimulator, clock: F
         with pytest.raises(AuthError, match="login failed"):
             await webcrm.organisations.get(1)
     assert [r.path for r in sim.requests] == ["/Auth/ApiLogin"]
+
+
+async def test_check_connection_logs_in_and_reads_once(
+    client: WebcrmClient, sim: WebcrmSimulator
+) -> None:
+    await client.check_connection()
+    assert [(r.method, r.path, r.status) for r in sim.requests] == [
+        ("POST", "/Auth/ApiLogin", 200),
+        ("GET", "/Organisations", 200),
+    ]

@@ -120,6 +120,12 @@ class WebcrmClient:
                 return item.options
         return []
 
+    async def check_connection(self) -> None:
+        """Prove the base URL and auth code work (``wfsync connect/check``): log in and
+        read one organisation (2 requests). Raises AuthError, TransportError, …"""
+
+        await self.http.request("GET", "Organisations", params={"Page": 1, "Size": 1})
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
