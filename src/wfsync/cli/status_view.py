@@ -1,0 +1,112 @@
+"""What `wfsync status` shows: the admin's one-screen answer to "what happened?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from wfsync.cli.app import err_console
+from wfsync.state import StateStore
+
+__all__ = ["collect_status", "print_status"]
+
+DIRECTIONS = ("webcrm", "fortnox", "import", "retry")
+
+
+def collect_status(store: StateStore) -> dict[str, Any]:
+    runs = {}
+    for direction in DIRECTIONS:
+        run = store.last_run(direction)
+        if run is not None:
+            runs[direction] = {
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "status": run.status,
+                "counts": run.counts,
+                "error": run.error,
+            }
+    links: dict[str, dict[str, int]] = {}
+    paused = []
+    for kind in ("customer", "article", "delivery"):
+        for link in store.links(kind):
+            links.setdefault(kind, {}).setdefault(link.state, 0)
+            links[kind][link.state] += 1
+            if link.state != "active":
+                paused.append(
+                    {
+                        "kind": kind,
+                        "webcrm_id": link.webcrm_id,
+                        "fortnox_id": link.fortnox_id,
+                        "reason": link.note,
+                    }
+                )
+    failures = [
+        {
+            "id": f.id,
+            "kind": f.kind,
+            "source": f.source,
+            "source_id": f.source_id,
+            "operation": f.operation,
+            "message": f.message,
+            "code": f.code,
+            "attempts": f.attempts,
+            "first_seen": f.first_seen,
+            "last_seen": f.last_seen,
+        }
+        for f in store.failures(status="open")
+    ]
+    return {
+        "imported": store.get_cursor("webcrm", "organisations") is not None,
+        "runs": runs,
+        "links": links,
+        "paused": paused,
+        "errors": failures,
+        "open_conflicts": len(store.conflicts()),
+    }
+
+
+def print_status(status: dict[str, Any]) -> None:
+    if not status["imported"]:
+        err_console.print("[yellow]no import yet:[/] run `wfsync import` to start syncing")
+    runs = Table(title="last runs")
+    for column in ("direction", "status", "finished", "what happened"):
+        runs.add_column(column)
+    for direction, run in status["runs"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "nothing"
+        if run["error"]:
+            counts = f"{counts}; error: {run['error']}"
+        runs.add_row(direction, run["status"], str(run["finished_at"] or "running"), counts)
+    err_console.print(runs)
+    links = Table(title="links")
+    links.add_column("kind")
+    links.add_column("active", justify="right")
+    links.add_column("paused", justify="right")
+    for kind, states in status["links"].items():
+        links.add_row(kind, str(states.get("active", 0)), str(states.get("paused", 0)))
+    err_console.print(links)
+    if status["paused"]:
+        paused = Table(title="not syncing (kept, nothing deleted)")
+        for column in ("kind", "webCRM", "Fortnox", "why"):
+            paused.add_column(column)
+        for row in status["paused"]:
+            paused.add_row(
+                row["kind"], str(row["webcrm_id"]), str(row["fortnox_id"]), str(row["reason"])
+            )
+        err_console.print(paused)
+    if status["errors"]:
+        errors = Table(title="error inbox (retried every cycle; `wfsync retry`, `wfsync skip ID`)")
+        for column in ("id", "record", "what", "message", "tries"):
+            errors.add_column(column)
+        for row in status["errors"]:
+            errors.add_row(
+                str(row["id"]),
+                f"{row['kind']} {row['source']} {row['source_id']}",
+                row["operation"],
+                row["message"],
+                str(row["attempts"]),
+            )
+        err_console.print(errors)
+    else:
+        err_console.print("error inbox: empty")
+    err_console.print(f"open conflicts: {status['open_conflicts']} (see `wfsync conflicts`)")

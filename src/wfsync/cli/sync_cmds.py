@@ -1,0 +1,194 @@
+"""`wfsync import`, `sync --once`, `status`, `conflicts`, `retry`, `skip`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.state import StateStore
+from wfsync.sync.engine import SyncEngine
+from wfsync.sync.report import RunReport
+
+T = TypeVar("T")
+
+
+def _engine_run(work: Callable[[SyncEngine], Awaitable[T]]) -> tuple[T, dict[str, int]]:
+    settings = GLOBALS.settings(required=True)
+
+    async def go() -> tuple[T, dict[str, int]]:
+        async with SyncEngine.open(settings) as engine:
+            result = await work(engine)
+            calls = {
+                "fortnox": engine.fortnox.http.total_calls,
+                "webcrm": engine.webcrm.http.total_calls,
+            }
+            return result, calls
+
+    return asyncio.run(go())
+
+
+def _print_report(title: str, report: RunReport, calls: dict[str, int] | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in report.as_dict().items():
+        if not key.split(".", 1)[1].startswith("planned_"):
+            table.add_row(key.replace(".", " "), str(value))
+    if not report.counts:
+        table.add_row("nothing changed", "")
+    err_console.print(table)
+    if report.planned:
+        plan = Table(title="plan (dry run: nothing was written)")
+        for column in ("entity", "action", "target", "record", "detail"):
+            plan.add_column(column)
+        for op in report.planned:
+            plan.add_row(op.entity, op.action, op.target, op.ident, op.detail)
+        err_console.print(plan)
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if calls is not None:
+        err_console.print(
+            f"API calls: Fortnox {calls['fortnox']}, webCRM {calls['webcrm']}", highlight=False
+        )
+
+
+@app.command("import")
+def import_command(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+) -> None:
+    """Import all active Fortnox customers and all articles into webCRM (run once)."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report, calls = _engine_run(lambda e: e.import_all(dry_run=dry_run, progress=progress))
+    _print_report("import" + (" (dry run)" if dry_run else ""), report, calls)
+
+
+@app.command("sync")
+def sync_command(
+    once: bool = typer.Option(False, "--once", help="Run one cycle of both directions and exit."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+) -> None:
+    """Run one sync cycle (webCRM changes, then Fortnox changes). Use `wfsync run` to keep going."""
+    if not once:
+        err_console.print("use `wfsync sync --once` for one cycle or `wfsync run` to keep syncing")
+        raise typer.Exit(2)
+    reports, calls = _engine_run(lambda e: e.sync_once(dry_run=dry_run))
+    for name, report in zip(("webCRM → Fortnox", "Fortnox → webCRM"), reports, strict=True):
+        _print_report(name + (" (dry run)" if dry_run else ""), report)
+    err_console.print(f"API calls: Fortnox {calls['fortnox']}, webCRM {calls['webcrm']}")
+
+
+@app.command("retry")
+def retry_command() -> None:
+    """Retry every open entry of the error inbox now."""
+    report, calls = _engine_run(lambda e: e.retry_failures(force=True))
+    _print_report("retry", report, calls)
+
+
+def _store() -> StateStore:
+    settings = GLOBALS.settings()
+    return StateStore.open(settings.state.url)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+@app.command("status")
+def status_command(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+) -> None:
+    """Last runs, link counts, open conflicts and the error inbox."""
+    from wfsync.cli.status_view import collect_status, print_status
+
+    store = _store()
+    try:
+        status = collect_status(store)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(_jsonable(status), indent=2, ensure_ascii=False))
+    else:
+        print_status(status)
+
+
+@app.command("conflicts")
+def conflicts_command(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    all_: bool = typer.Option(False, "--all", help="Include acknowledged conflicts."),
+    ack: int | None = typer.Option(None, "--ack", help="Acknowledge the conflict with this id."),
+) -> None:
+    """Fields changed on both sides to different values, and which value won."""
+    store = _store()
+    try:
+        if ack is not None:
+            store.acknowledge_conflict(ack)
+            err_console.print(f"conflict {ack} acknowledged")
+            return
+        conflicts = store.conflicts(include_acknowledged=all_)
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "webcrm_id": c.webcrm_id,
+            "fortnox_id": c.fortnox_id,
+            "field": c.field,
+            "base": c.base_value,
+            "webcrm": c.webcrm_value,
+            "fortnox": c.fortnox_value,
+            "winner": c.winner,
+            "value": c.resolved_value,
+            "rule": c.rule,
+            "at": c.created_at,
+        }
+        for c in conflicts
+    ]
+    if as_json:
+        typer.echo(json.dumps(_jsonable(rows), indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        err_console.print("no open conflicts")
+        return
+    table = Table(title="conflicts (both sides changed the same field)")
+    for column in ("id", "record", "field", "was", "webCRM", "Fortnox", "kept", "rule"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            f"{row['kind']} webCRM {row['webcrm_id']} / Fortnox {row['fortnox_id']}",
+            row["field"],
+            repr(row["base"]),
+            repr(row["webcrm"]),
+            repr(row["fortnox"]),
+            f"{row['winner']}: {row['value']!r}",
+            row["rule"],
+        )
+    err_console.print(table)
+
+
+@app.command("skip")
+def skip_command(failure_id: int = typer.Argument(..., help="Error-inbox entry id.")) -> None:
+    """Stop retrying one error-inbox entry (an admin decision)."""
+    store = _store()
+    try:
+        store.skip_failure(failure_id)
+    finally:
+        store.close()
+    err_console.print(f"error {failure_id} skipped; it will not be retried")
