@@ -134,6 +134,7 @@ def _discard(_: object) -> None:
 
 def _seed_order(store: TenantStore, payload: dict[str, Any]) -> None:
     steps = payload.pop("_actions", [])
+    invoice_steps = payload.pop("_invoice_actions", [])
     number = str(create_document(store, ORDER, payload)["DocumentNumber"])
     performers = {
         "createinvoice": actions.create_invoice_from_order,
@@ -142,7 +143,7 @@ def _seed_order(store: TenantStore, payload: dict[str, Any]) -> None:
     for step in steps:
         invoice: Record = performers[step](store, number)
         if step == "createinvoice":
-            for follow_up in payload.get("_invoice_actions", []):
+            for follow_up in invoice_steps:
                 _invoice_step(store, follow_up, str(invoice["DocumentNumber"]))
 
 
