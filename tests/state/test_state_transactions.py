@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from wfsync.state import Link, LinkClashError, StateStore
+from wfsync.state import Link, LinkClashError, StateError, StateStore
 
 
 class Crash(Exception):
@@ -114,3 +114,30 @@ async def test_another_task_does_not_join_this_tasks_transaction(store: StateSto
 
     assert seen is None
     assert store.get_link("customer", webcrm_id="1") is not None
+
+
+async def test_writing_while_another_task_awaits_inside_a_transaction_fails_fast(
+    store: StateStore,
+) -> None:
+    opened = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        with store.transaction():
+            store.save_link(Link(kind="customer", webcrm_id="1"))
+            opened.set()
+            await release.wait()  # the mistake: awaiting with a transaction open
+
+    task = asyncio.create_task(holder())
+    await opened.wait()
+    try:
+        with pytest.raises(StateError, match="do not await inside"):
+            store.save_link(Link(kind="customer", webcrm_id="2"))
+        with pytest.raises(StateError, match="do not await inside"), store.transaction():
+            pass
+    finally:
+        release.set()
+        await task
+
+    assert [link.webcrm_id for link in store.links("customer")] == ["1"]
+    store.save_link(Link(kind="customer", webcrm_id="2"))  # fine once it has ended

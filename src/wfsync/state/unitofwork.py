@@ -8,11 +8,14 @@ intent it finishes) commit together or not at all.
 The open transaction is tracked in a :class:`~contextvars.ContextVar`, so it
 belongs to the thread or asyncio task that opened it: another task using the
 same store at the same time gets its own transactions and never commits (or
-rolls back) someone else's half-done work.
+rolls back) someone else's half-done work. A transaction must not span an
+``await``: a second task writing meanwhile on the same thread is refused with
+a clear error rather than left to deadlock the event loop.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wfsync.clock import Clock
 from wfsync.state.db import READ_ONLY, redact
 from wfsync.state.models import Base
-from wfsync.state.records import RecordNotFoundError
+from wfsync.state.records import RecordNotFoundError, StateError
 
 __all__ = ["UnitOfWork", "get_row"]
 
@@ -44,6 +47,8 @@ class UnitOfWork:
         self._engine = engine
         self._clock = clock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        #: Threads on which a transaction of this store is open (see _refuse_if_thread_busy).
+        self._busy_threads: set[int] = set()
 
     @property
     def engine(self) -> Engine:
@@ -87,11 +92,15 @@ class UnitOfWork:
         if self._joined() is not None:
             yield
             return
+        self._refuse_if_thread_busy()
+        thread = threading.get_ident()
         with self._sessions() as session, session.begin():
             token = _OPEN.set({**_OPEN.get(), id(self): session})
+            self._busy_threads.add(thread)
             try:
                 yield
             finally:
+                self._busy_threads.discard(thread)
                 _OPEN.reset(token)
 
     def _joined(self) -> Session | None:
@@ -104,8 +113,23 @@ class UnitOfWork:
         if joined is not None:
             yield joined
             return
+        self._refuse_if_thread_busy()
         with self._sessions() as session, session.begin():
             yield session
+
+    def _refuse_if_thread_busy(self) -> None:
+        """Fail fast instead of deadlocking the event loop.
+
+        If another asyncio task on this thread holds a transaction open across an
+        ``await``, a write here would wait for that transaction's lock (SQLite's
+        write lock, or a PostgreSQL row lock) while blocking the very thread that
+        must finish it.
+        """
+        if threading.get_ident() in self._busy_threads:
+            raise StateError(
+                "another task on this thread has a state transaction open; "
+                "do not await inside store.transaction()"
+            )
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
