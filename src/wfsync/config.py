@@ -137,7 +137,9 @@ class CatalogueSlots(_Section):
 class WebcrmSettings(_Section):
     base_url: str = "https://api.webcrm.com"
     auth_code: SecretStr = SecretStr("")
-    page_size: int = Field(default=500, ge=1, le=1000)
+    #: Rows per list/query page. The spec allows 1000; one source says servers cap at 250,
+    #: and a silently capped page would look like the last one, so stay at 250.
+    page_size: int = Field(default=250, ge=1, le=1000)
     #: Requests per 60-second window we allow ourselves (webCRM allows 250).
     rate_limit: int = Field(default=250, ge=1, le=250)
     custom_fields: CustomFields = Field(default_factory=CustomFields)
@@ -234,6 +236,9 @@ def _describe(loc: tuple[int | str, ...]) -> str:
 def _one_line(exc: PydanticValidationError, source: str) -> str:
     first = exc.errors()[0]
     where = _describe(tuple(first["loc"])) if first["loc"] else "config"
+    variable = "WFSYNC_" + "__".join(str(part) for part in first["loc"]).upper()
+    if first["loc"] and variable in {name.upper() for name in os.environ}:
+        source = f"environment {variable}"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; see `wfsync init` for every key)"

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from wfsync.config import DEFAULT_CONFIG_PATH, Settings, load_config
+from wfsync.config import DEFAULT_CONFIG_PATH, Settings
 
 app = typer.Typer(
     name="wfsync",
@@ -36,7 +36,9 @@ class Globals:
     verbose: int = 0
 
     def settings(self, *, required: bool = False) -> Settings:
-        return load_config(self.config_path, required=required)
+        from wfsync.cli.init_cmd import load_settings
+
+        return load_settings(self.config_path, required=required)
 
 
 GLOBALS = Globals()
@@ -55,3 +57,6 @@ def _global_options(
     GLOBALS.config_path = config
     GLOBALS.log_format = log_format
     GLOBALS.verbose = verbose
+    from wfsync.runtime.logs import configure_logging
+
+    configure_logging(log_format, verbose)

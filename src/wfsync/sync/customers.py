@@ -206,7 +206,9 @@ class CustomerSync:
         self, org: Organisation, merged: Customer, names: dict[str, Any]
     ) -> dict[str, Any]:
         """DTO properties that really differ from what webCRM holds (no empty writes)."""
-        wanted = organisation_fields(merged, names, self.custom, self.sync, current_type=org.type)
+        wanted = organisation_fields(
+            merged, names, self.custom, self.sync, current_type=org.type, current_status=org.status
+        )
         return {
             prop: value
             for prop, value in wanted.items()
