@@ -56,6 +56,15 @@ async def test_timeout_surfaces_as_an_httpx_read_timeout(sim: WebcrmSimulator) -
     assert sim.requests[-2].status == 0
 
 
+async def test_disconnect_surfaces_as_a_remote_protocol_error(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        sim.faults.add("/Deliveries", disconnect=True, method="GET")
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get("/Deliveries")
+        after = await client.get("/Deliveries")
+    assert after.status_code == 200
+
+
 async def test_failure_after_processing_has_created_the_record(sim: WebcrmSimulator) -> None:
     async with api(sim) as client:
         sim.faults.add("/Organisations", method="POST", status=500, after_processing=True)

@@ -8,7 +8,7 @@ decision is listed in docs/webcrm-simulator.md.
 
 from wfsync.webcrm.simulator.app import RecordedRequest, WebcrmSimulator
 from wfsync.webcrm.simulator.auth import ACCESS_TOKEN_LIFETIME
-from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedTimeout
+from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedDisconnect, SimulatedTimeout
 from wfsync.webcrm.simulator.hooks import HookEvent
 from wfsync.webcrm.simulator.standalone import DEMO_AUTH_CODE, build_standalone_app
 from wfsync.webcrm.simulator.tenant import DEFAULT_ORGANISATION_TYPES, default_custom_fields
@@ -23,6 +23,7 @@ __all__ = [
     "FaultPlan",
     "HookEvent",
     "RecordedRequest",
+    "SimulatedDisconnect",
     "SimulatedTimeout",
     "WebcrmSimulator",
     "WebcrmUi",

@@ -29,7 +29,7 @@ from wfsync.webcrm.simulator import (
 from wfsync.webcrm.simulator.auth import Authenticator
 from wfsync.webcrm.simulator.backend import Backend
 from wfsync.webcrm.simulator.errors import ApiProblem
-from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedTimeout
+from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedDisconnect, SimulatedTimeout
 from wfsync.webcrm.simulator.hooks import HookRegistry
 from wfsync.webcrm.simulator.ratelimit import THROTTLED_MESSAGE, RateLimiter
 from wfsync.webcrm.simulator.routing import Call, Router, empty, json_response, problem
@@ -145,10 +145,10 @@ class WebcrmSimulator:
             return await self._handle(request, method, path)
         if fault.latency > 0:
             await self.clock.sleep(fault.latency)
-        if not fault.after_processing and (fault.timeout or fault.status is not None):
+        if not fault.after_processing and fault.fails:
             return await self._fail(fault)
         response = await self._handle(request, method, path)
-        if fault.timeout or fault.status is not None:
+        if fault.fails:
             return await self._fail(fault)
         return response
 
@@ -159,6 +159,10 @@ class WebcrmSimulator:
                 await self.clock.sleep(self.faults.hang_seconds)
                 return empty(504)
             raise SimulatedTimeout("simulated webCRM timeout")
+        if fault.disconnect:
+            if self.faults.real_server:
+                return empty(502)
+            raise SimulatedDisconnect("simulated connection reset by webCRM")
         assert fault.status is not None
         return _fault_response(fault)
 

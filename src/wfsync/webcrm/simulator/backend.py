@@ -90,14 +90,19 @@ class Backend:
         """Recompute ``DeliveryOrderValue``/``OrderGmValue`` from the lines.
 
         A delivery whose totals change is written (its ``UpdatedAt`` moves); a line
-        edit that leaves the totals alone does not touch the delivery.
+        edit that leaves the totals alone does not touch the delivery. One pass over
+        all lines, so it stays cheap for large tenants.
         """
+        lines_by_parent: dict[int, list[Record]] = {}
+        for line in self.quotation_lines.rows():
+            lines_by_parent.setdefault(line["QuotationLineOpportunityId"], []).append(line)
         for delivery in self.deliveries.rows():
-            value, margin = rules.line_totals(self.lines_of(delivery["DeliveryId"]))
+            delivery_id = delivery["DeliveryId"]
+            value, margin = rules.line_totals(lines_by_parent.get(delivery_id, []))
             stored = (delivery["DeliveryOrderValue"], delivery["DeliveryOrderGmValue"])
             if (value, margin) != stored:
                 self.deliveries.update_server_fields(
-                    delivery["DeliveryId"],
+                    delivery_id,
                     {"DeliveryOrderValue": value, "DeliveryOrderGmValue": margin},
                     actor,
                 )

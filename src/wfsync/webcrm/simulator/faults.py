@@ -11,7 +11,9 @@ How a timeout surfaces: under ``httpx.ASGITransport`` the app raises
 re-raises app exceptions, so the client sees exactly what a real read timeout
 raises. Served over a socket (``wfsync simulate webcrm``), the request is held
 open for :attr:`FaultPlan.hang_seconds` instead, so the client's own timeout
-fires. ``after_processing=True`` performs the request first and then fails —
+fires. ``disconnect=True`` raises :class:`SimulatedDisconnect` (an
+``httpx.RemoteProtocolError``, what a reset connection gives); over a socket it
+answers an empty 502. ``after_processing=True`` performs the request first and then fails —
 the ambiguous case in which a POST did create something.
 """
 
@@ -21,11 +23,15 @@ from dataclasses import dataclass, field
 
 import httpx
 
-__all__ = ["Fault", "FaultPlan", "SimulatedTimeout"]
+__all__ = ["Fault", "FaultPlan", "SimulatedDisconnect", "SimulatedTimeout"]
 
 
 class SimulatedTimeout(httpx.ReadTimeout):
     """Raised by the app for a timeout fault; httpx clients treat it as a read timeout."""
+
+
+class SimulatedDisconnect(httpx.RemoteProtocolError):
+    """Raised for a ``disconnect`` fault: the server dropped the connection (gotcha 6)."""
 
 
 @dataclass
@@ -40,6 +46,12 @@ class Fault:
     method: str | None = None
     after_processing: bool = False
     retry_after: int = 5
+    disconnect: bool = False
+
+    @property
+    def fails(self) -> bool:
+        """Whether the request ends in an error (as opposed to only being slow)."""
+        return self.timeout or self.disconnect or self.status is not None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -68,9 +80,10 @@ class FaultPlan:
         method: str | None = None,
         after_processing: bool = False,
         retry_after: int = 5,
+        disconnect: bool = False,
     ) -> Fault:
-        if status is None and not timeout and latency <= 0:
-            raise ValueError("a fault needs a status, timeout=True or a latency")
+        if status is None and not timeout and not disconnect and latency <= 0:
+            raise ValueError("a fault needs a status, timeout=True, disconnect=True or a latency")
         if status is not None and not 400 <= status <= 599:
             raise ValueError("a fault status must be a 4xx or 5xx code")
         if not path_prefix.startswith("/"):
@@ -84,6 +97,7 @@ class FaultPlan:
             method=method,
             after_processing=after_processing,
             retry_after=retry_after,
+            disconnect=disconnect,
         )
         self.faults.append(fault)
         return fault
