@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
+from wfsync.http.errors import ConfigError
 from wfsync.webcrm.simulator import (
     DEMO_AUTH_CODE,
     UI_USER,
@@ -230,3 +231,24 @@ def test_standalone_app_can_start_empty() -> None:
     assert isinstance(app, WebcrmSimulator)
     assert app.backend.organisations.rows() == []
     assert "empty" in banner
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", '{"organisations": [{"OrganisationName": 5}]}', '{"spaceships": []}'],
+)
+def test_standalone_app_reports_a_bad_seed_file_in_one_line(tmp_path: Path, content: str) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        build_standalone_app(seed=seed, empty=False, base_url="http://localhost:9")
+    assert str(seed) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_standalone_app_loads_a_seed_file(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text('{"organisations": [{"Name": "Fil AB"}]}', encoding="utf-8")
+    app, banner = build_standalone_app(seed=seed, empty=False, base_url="http://localhost:9")
+    assert isinstance(app, WebcrmSimulator)
+    assert [o["OrganisationName"] for o in app.backend.organisations.rows()] == ["Fil AB"]
+    assert str(seed) in banner

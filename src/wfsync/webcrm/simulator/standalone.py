@@ -12,7 +12,9 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from wfsync.clock import SystemClock
+from wfsync.http.errors import ConfigError
 from wfsync.webcrm.simulator.app import WebcrmSimulator
+from wfsync.webcrm.simulator.errors import ApiProblem
 
 __all__ = ["DEMO_AUTH_CODE", "build_standalone_app"]
 
@@ -24,7 +26,11 @@ def build_standalone_app(*, seed: Path | None, empty: bool, base_url: str) -> tu
     """The ASGI app and a banner telling the user the base URL and the token to use."""
     simulator = WebcrmSimulator(clock=SystemClock(), seed=seed is None and not empty)
     if seed is not None:
-        simulator.load_seed(seed)
+        try:
+            simulator.load_seed(seed)
+        except (OSError, ValueError, ApiProblem) as exc:
+            reason = exc.message if isinstance(exc, ApiProblem) else str(exc)
+            raise ConfigError(f"{seed}: not a usable webCRM seed file: {reason}") from None
     simulator.faults.real_server = True
     token = simulator.add_api_token(DEMO_AUTH_CODE, name="Demo API")
     contents = "empty" if empty and seed is None else (str(seed) if seed else "Swedish sample data")
