@@ -10,6 +10,7 @@ assertions (``sim.requests``).
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from wfsync.fortnox.simulator.store import TenantStore
 
 __all__ = ["RecordedRequest", "SimulatorApp"]
 
-WebSocketHandler = Any
+WebSocketHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class SimulatorApp:
     limiter: SlidingWindow
     faults: FaultPlan
     requests: list[RecordedRequest] = field(default_factory=list)
-    websocket: WebSocketHandler = None
+    websocket: WebSocketHandler | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

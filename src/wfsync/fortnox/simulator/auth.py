@@ -126,6 +126,15 @@ class Authority:
         for token in [t for t, g in self._access.items() if g.client_id == client_id]:
             del self._access[token]
 
+    def secret_matches(self, client_id: str, secret: object) -> bool:
+        """Whether ``secret`` is the client's secret (the event stream checks it)."""
+        client = self._clients.get(client_id)
+        return (
+            client is not None
+            and isinstance(secret, str)
+            and secrets.compare_digest(client.secret, secret)
+        )
+
     def authenticate(self, authorization: str | None) -> AccessGrant | None:
         """The grant behind ``Authorization: Bearer …``; None if absent/unknown/expired."""
         if not authorization:

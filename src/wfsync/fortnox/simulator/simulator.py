@@ -24,6 +24,7 @@ from wfsync.fortnox.simulator.auth import ALL_SCOPES, Authority
 from wfsync.fortnox.simulator.customers import add_customer_routes, create_customer
 from wfsync.fortnox.simulator.document_api import add_document_routes
 from wfsync.fortnox.simulator.documents import INVOICE, ORDER, create_document
+from wfsync.fortnox.simulator.events import EventHub
 from wfsync.fortnox.simulator.faults import FaultPlan
 from wfsync.fortnox.simulator.prices import add_price_routes, create_price
 from wfsync.fortnox.simulator.ratelimit import SlidingWindow
@@ -69,8 +70,16 @@ class FortnoxSimulator:
         add_document_routes(router)
         add_register_routes(router)
         self.router = router
+        self.events = EventHub(self.clock, self.authority, tenant_id)
+        self.store.listeners.append(self.events.publish)
         self.app = SimulatorApp(
-            self.clock, self.store, self.authority, router, self.limiter, self.faults
+            self.clock,
+            self.store,
+            self.authority,
+            router,
+            self.limiter,
+            self.faults,
+            websocket=self.events,
         )
         self.ui = FortnoxUI(self.store)
         if seed:
