@@ -118,7 +118,11 @@ async def test_order_lifecycle(
     )
     assert order.invoice_reference is None and not order.locked
     [row] = order.rows
-    assert (row.description, row.ordered_quantity, row.price) == ("Hammare", 2, Decimal(199))
+    assert (row.description, row.ordered_quantity, row.price) == (
+        "Hammare",
+        Decimal(2),
+        Decimal(199),
+    )
     updated = await fortnox.orders.update(order.document_number, {"Remarks": API_BLANK})
     assert not updated.remarks
     [listed] = await fortnox.orders.list(filter="invoicenotcreated")
