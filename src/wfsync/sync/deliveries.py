@@ -1,0 +1,547 @@
+"""Deliveries both ways: webCRM delivery ⇄ Fortnox order or invoice, with lines.
+
+Every change, from either feed, ends in :meth:`DeliverySync.reconcile`: read
+both sides, merge the header field by field (:func:`~wfsync.sync.merge.three_way`)
+and the line list line by line (:mod:`wfsync.sync.lines`) against the per-side
+snapshots, write only what differs, record the new snapshots. Unlinked records
+are created on the other side by :mod:`wfsync.sync.delivery_create`.
+
+Rules (docs/deliveries.md has the long form):
+
+* Order and invoice numbers and the booked flag belong to Fortnox; so does an
+  order's invoice date (an invoice's date starts in webCRM).
+* A booked or cancelled invoice, and an order that has been invoiced or
+  cancelled, are never written. A webCRM edit that would change one goes to the
+  error inbox with what to do instead; Fortnox's own changes (invoice number,
+  date, booked) still flow to webCRM.
+* An invoice made in Fortnox from a linked order belongs to the order's link.
+* A delivery syncs only while its organisation is a synced customer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from wfsync.domain import Delivery, Line
+from wfsync.fortnox.delivery_mapping import (
+    DOCUMENT_FIELDS,
+    DocumentKind,
+    delivery_from_invoice,
+    delivery_from_order,
+    document_fields,
+    webcrm_id_from_reference,
+)
+from wfsync.fortnox.models import FortnoxInvoice, FortnoxOrder
+from wfsync.http.errors import NotFoundError
+from wfsync.state import Link
+from wfsync.sync.context import RecordFailed, SyncContext
+from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines, sort_orders
+from wfsync.sync.links import hash_of, pause, store_snapshots
+from wfsync.sync.merge import FieldConflict, MergeResult, Ownership, three_way
+from wfsync.webcrm.delivery_mapping import (
+    delivery_fields,
+    delivery_from_webcrm,
+    line_from_webcrm,
+    quotation_line_fields,
+)
+
+if TYPE_CHECKING:
+    from wfsync.state.records import Failure
+    from wfsync.webcrm.models import Delivery as WebcrmDelivery
+    from wfsync.webcrm.models import QuotationLine
+
+__all__ = ["KIND", "DeliverySync", "Document", "document_key"]
+
+log = logging.getLogger("wfsync.sync.deliveries")
+KIND = "delivery"
+#: webCRM line ids aligned with the snapshots' line lists (``link.extra``).
+LINE_IDS = "webcrm_line_ids"
+#: Number of the invoice Fortnox made from a linked order (``link.extra``).
+INVOICE_NUMBER = "invoice_number"
+
+Document = FortnoxOrder | FortnoxInvoice
+
+
+def document_key(kind: str, number: str) -> str:
+    """Error-inbox id of a Fortnox document (orders and invoices are numbered apart)."""
+    return f"{kind}-{number}"
+
+
+def _header(record: Delivery) -> dict[str, Any]:
+    values = record.values()
+    values.pop("lines")
+    return values
+
+
+class DeliverySync:
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.sync = ctx.settings.sync
+        self.custom = ctx.settings.webcrm.custom_fields
+        self.slots = ctx.settings.webcrm.catalogue
+        from wfsync.sync.delivery_create import DeliveryCreator
+
+        self.creator = DeliveryCreator(self)
+
+    # --- reading and mapping ------------------------------------------------------
+    def from_webcrm(self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]) -> Delivery:
+        return delivery_from_webcrm(delivery, lines, self.custom, self.slots)
+
+    def webcrm_lines(self, lines: Sequence[QuotationLine]) -> list[WebcrmLine]:
+        return [WebcrmLine(q.id, line_from_webcrm(q, self.slots), q.sort_order) for q in lines]
+
+    async def read_fortnox(self, kind: str, number: str) -> tuple[Document, Delivery]:
+        """The document and its canonical view (an order's invoice fields included)."""
+        if kind == "order":
+            order = await self.ctx.fortnox.orders.get(number)
+            invoice = None
+            if order.invoice_reference is not None:
+                invoice = await self.ctx.fortnox.invoices.get(order.invoice_reference)
+            return order, delivery_from_order(order, invoice)
+        record = await self.ctx.fortnox.invoices.get(number)
+        return record, delivery_from_invoice(record)
+
+    async def customer_synced(self, organisation_id: int) -> bool | None:
+        """Whether the organisation is a synced customer: None when it has no link yet."""
+        link = self.ctx.store.get_link("customer", webcrm_id=str(organisation_id))
+        if link is None:
+            return None
+        return link.state == "active"
+
+    # --- feeds ----------------------------------------------------------------------
+    async def webcrm_feed(self, since: datetime | None) -> datetime | None:
+        """Process deliveries changed in webCRM since ``since``; returns the newest
+        ``UpdatedAt`` seen (the next cursor), or ``since`` if nothing came."""
+        newest = since
+        changed = [d async for d in self.ctx.webcrm.deliveries.changed_since(since)]
+        for delivery in changed:
+            await self.handle_webcrm(delivery)
+            if delivery.updated_at and (newest is None or delivery.updated_at > newest):
+                newest = delivery.updated_at
+        return newest
+
+    async def fortnox_feed(self, since: datetime | None) -> None:
+        """Process orders, then invoices, changed in Fortnox since ``since`` (orders
+        first, so an invoice made from an order finds the order's link)."""
+        orders = [o.document_number async for o in self.ctx.fortnox.orders.list(lastmodified=since)]
+        for number in orders:
+            await self.handle_fortnox("order", number)
+        invoices = [
+            i.document_number async for i in self.ctx.fortnox.invoices.list(lastmodified=since)
+        ]
+        for number in invoices:
+            await self.handle_fortnox("invoice", number)
+
+    async def sweep(self) -> None:
+        """Re-read the lines of every active link: a webCRM line edit that leaves the
+        totals alone (text, unit, order) does not touch the delivery's UpdatedAt, so
+        the change feed cannot see it. One request per linked delivery."""
+        for link in self.ctx.store.links(KIND, state="active"):
+            if link.webcrm_id is None:
+                continue
+            async with self.ctx.guard(KIND, "webcrm", link.webcrm_id, "sync"):
+                lines = await self.ctx.webcrm.quotation_lines.for_delivery(int(link.webcrm_id))
+                snapshot = Delivery.model_validate(link.webcrm_snapshot or {})
+                now = self.webcrm_lines(lines)
+                same_ids = [w.id for w in now] == list(link.extra.get(LINE_IDS, []))
+                if same_ids and hash_of(snapshot) == hash_of(
+                    snapshot.model_copy(update={"lines": tuple(w.line for w in now)})
+                ):
+                    continue
+                await self.reconcile(link, lines=lines)
+
+    async def retry_failure(self, failure: Failure) -> None:
+        """Try an error-inbox entry of this kind again (called by the engine)."""
+        if failure.source == "webcrm":
+            delivery = await self.ctx.webcrm.deliveries.get(int(failure.source_id))
+            await self.handle_webcrm(delivery, force=True)
+            return
+        kind, _, number = failure.source_id.partition("-")
+        await self.handle_fortnox(kind, number)
+
+    # --- entry points from the feeds ------------------------------------------------
+    async def handle_webcrm(self, delivery: WebcrmDelivery, *, force: bool = False) -> None:
+        key = str(delivery.id)
+        ctx = self.ctx
+        async with ctx.guard(KIND, "webcrm", key, "sync"):
+            lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)
+            link = ctx.store.get_link(KIND, webcrm_id=key)
+            if link is None:
+                await self.creator.from_webcrm(delivery, lines)
+                return
+            if link.state == "paused":
+                ctx.report.count(KIND, "paused")
+                return
+            if not force and link.webcrm_hash == hash_of(self.from_webcrm(delivery, lines)):
+                ctx.report.count(KIND, "unchanged")
+                return
+            await self.reconcile(link, delivery=delivery, lines=lines)
+
+    async def handle_fortnox(self, kind: str, number: str) -> None:
+        ctx = self.ctx
+        async with ctx.guard(KIND, "fortnox", document_key(kind, number), "sync"):
+            try:
+                document, view = await self.read_fortnox(kind, number)
+            except NotFoundError:
+                return
+            if isinstance(document, FortnoxInvoice) and document.order_reference is not None:
+                await self._invoice_of_order(document)
+                return
+            link = ctx.store.get_link(KIND, fortnox_id=number, fortnox_type=kind)
+            if link is None:
+                origin = webcrm_id_from_reference(document.external_invoice_reference1)
+                if origin is not None:
+                    # Made by us from a webCRM delivery, but the link was never recorded
+                    # (a crash): the webCRM side adopts it instead of creating anew.
+                    delivery = await ctx.webcrm.deliveries.get(origin)
+                    await self.handle_webcrm(delivery)
+                    return
+                await self.creator.from_fortnox(kind, document, view)
+                return
+            if link.state == "paused":
+                ctx.report.count(KIND, "paused")
+                return
+            if link.fortnox_hash == hash_of(view):
+                ctx.report.count(KIND, "unchanged")
+                return
+            await self.reconcile(link, document=(document, view))
+
+    async def _invoice_of_order(self, invoice: FortnoxInvoice) -> None:
+        """An invoice made from an order belongs to the order's delivery."""
+        order_number = invoice.order_reference or ""
+        link = self.ctx.store.get_link(KIND, fortnox_id=order_number, fortnox_type="order")
+        if link is None:
+            # The order was never synced: bringing it in brings the invoice fields too.
+            await self.handle_fortnox("order", order_number)
+            return
+        if link.extra.get(INVOICE_NUMBER) != invoice.document_number and not self.ctx.dry_run:
+            link.extra = {**link.extra, INVOICE_NUMBER: invoice.document_number}
+            link = self.ctx.store.save_link(link)
+        if link.state != "paused":
+            await self.reconcile(link)
+
+    # --- the merge --------------------------------------------------------------------
+    async def reconcile(
+        self,
+        link: Link,
+        *,
+        delivery: WebcrmDelivery | None = None,
+        lines: Sequence[QuotationLine] | None = None,
+        document: tuple[Document, Delivery] | None = None,
+    ) -> None:
+        ctx = self.ctx
+        assert link.webcrm_id is not None and link.fortnox_id is not None
+        kind: DocumentKind = "invoice" if link.fortnox_type == "invoice" else "order"
+        try:
+            delivery = delivery or await ctx.webcrm.deliveries.get(int(link.webcrm_id))
+            if lines is None:
+                lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)
+        except NotFoundError:
+            self._pause(link, "the delivery no longer exists in webCRM")
+            return
+        try:
+            fortnox_doc, fortnox_now = document or await self.read_fortnox(kind, link.fortnox_id)
+        except NotFoundError:
+            self._pause(link, f"the {kind} no longer exists in Fortnox")
+            return
+        if await self.customer_synced(delivery.organisation_id) is False:
+            self._pause(link, "the organisation is not a synced customer (its Type)")
+            return
+        webcrm_now = self.from_webcrm(delivery, lines)
+        header, line_merge = self.merge(link, kind, webcrm_now, fortnox_now, delivery, lines)
+        blocked = self.lock_reason(kind, fortnox_doc, header, line_merge)
+        ident = f"delivery webCRM {link.webcrm_id} ⇄ Fortnox {kind} {link.fortnox_id}"
+        if ctx.dry_run:
+            self._plan(ident, header, line_merge, blocked)
+            return
+        if blocked:
+            await self._apply_blocked(link, delivery, webcrm_now, fortnox_now, header)
+        else:
+            await self._apply(link, kind, delivery, lines, fortnox_now, header, line_merge)
+        if blocked:
+            raise RecordFailed(f"{ident}: {blocked}", retry="on_change")
+
+    def merge(
+        self,
+        link: Link,
+        kind: DocumentKind,
+        webcrm_now: Delivery,
+        fortnox_now: Delivery,
+        delivery: WebcrmDelivery,
+        lines: Sequence[QuotationLine],
+    ) -> tuple[MergeResult, LineMerge]:
+        side, rule = self.ctx.conflict_winner(delivery.updated_at)
+        w_snap = Delivery.model_validate(link.webcrm_snapshot) if link.webcrm_snapshot else None
+        f_snap = Delivery.model_validate(link.fortnox_snapshot) if link.fortnox_snapshot else None
+        header = three_way(
+            DOCUMENT_FIELDS[kind],
+            webcrm=_header(webcrm_now),
+            fortnox=_header(fortnox_now),
+            webcrm_snapshot=_header(w_snap) if w_snap else None,
+            fortnox_snapshot=_header(f_snap) if f_snap else None,
+            ownership=self.ownership(kind),
+            winner=lambda _field: (side, rule),
+        )
+        ids = list(link.extra.get(LINE_IDS, []))
+        aligned = w_snap is not None and f_snap is not None and len(ids) == len(w_snap.lines)
+        line_merge = merge_lines(
+            webcrm=self.webcrm_lines(lines),
+            fortnox=list(fortnox_now.lines),
+            webcrm_base=[WebcrmLine(i, x) for i, x in zip(ids, w_snap.lines, strict=True)]
+            if aligned and w_snap
+            else None,
+            fortnox_base=list(f_snap.lines) if aligned and f_snap else None,
+            winner=lambda _field: (side, rule),
+        )
+        return header, line_merge
+
+    @staticmethod
+    def ownership(kind: DocumentKind) -> dict[str, Ownership]:
+        owned: dict[str, Ownership] = {
+            "order_number": "fortnox",
+            "invoice_number": "fortnox",
+            "booked": "fortnox",
+        }
+        if kind == "order":
+            owned["invoice_date"] = "fortnox"
+        return owned
+
+    def lock_reason(
+        self, kind: DocumentKind, document: Document, header: MergeResult, lines: LineMerge
+    ) -> str | None:
+        """Why the webCRM edit cannot be sent to this document (None: it can)."""
+        merged = Delivery(**header.merged)
+        wants_header = bool(document_fields(merged, header.to_fortnox, kind, create=False))
+        wants_rows = lines.fortnox_changed
+        if not (wants_header or wants_rows):
+            return None
+        number = document.document_number
+        if isinstance(document, FortnoxInvoice):
+            if document.booked:
+                return (
+                    f"invoice {number} is booked in Fortnox, so the change made in webCRM was "
+                    "not sent; credit the invoice in Fortnox and make a new one"
+                )
+            if document.cancelled:
+                return f"invoice {number} is cancelled in Fortnox; the webCRM change was not sent"
+            if wants_rows and document.order_reference is not None:
+                return (
+                    f"the rows of invoice {number} come from order {document.order_reference} "
+                    "and cannot be changed through the API; change them in Fortnox"
+                )
+            return None
+        if document.invoice_reference is not None:
+            return (
+                f"order {number} has been invoiced in Fortnox (invoice "
+                f"{document.invoice_reference}) and is locked, so the change made in webCRM "
+                f"was not sent; change invoice {document.invoice_reference} in Fortnox instead"
+            )
+        if document.cancelled:
+            return f"order {number} is cancelled in Fortnox; the webCRM change was not sent"
+        return None
+
+    # --- writing the merge ---------------------------------------------------------------
+    async def _apply(
+        self,
+        link: Link,
+        kind: DocumentKind,
+        delivery: WebcrmDelivery,
+        lines: Sequence[QuotationLine],
+        fortnox_now: Delivery,
+        header: MergeResult,
+        line_merge: LineMerge,
+    ) -> None:
+        ctx = self.ctx
+        merged = Delivery(**header.merged)
+        written_fortnox = fortnox_now
+        payload = document_fields(
+            merged,
+            header.to_fortnox,
+            kind,
+            create=False,
+            lines=line_merge.fortnox_rows if line_merge.fortnox_changed else None,
+            existing_rows=len(fortnox_now.lines),
+        )
+        if payload:
+            number = link.fortnox_id or ""
+            if kind == "order":
+                written_fortnox = delivery_from_order(
+                    await ctx.fortnox.orders.update(number, payload)
+                )
+            else:
+                written_fortnox = delivery_from_invoice(
+                    await ctx.fortnox.invoices.update(number, payload)
+                )
+            ctx.report.count(KIND, "updated_fortnox")
+        if header.to_webcrm:
+            delivery = await self.write_header(delivery, merged, header.to_webcrm)
+        line_ids, contents = await self._write_lines(delivery, lines, line_merge)
+        written_webcrm = self.from_webcrm(delivery, []).model_copy(update={"lines": contents})
+        if header.to_webcrm or line_merge.webcrm_changed:
+            ctx.report.count(KIND, "updated_webcrm")
+        with ctx.store.transaction():
+            self.record_conflicts(link, [*header.conflicts, *line_merge.conflicts])
+            self.save(link, webcrm=written_webcrm, fortnox=written_fortnox, line_ids=line_ids)
+        if header.quiet and not line_merge.fortnox_changed and not line_merge.webcrm_changed:
+            ctx.report.count(KIND, "unchanged")
+
+    async def _apply_blocked(
+        self,
+        link: Link,
+        delivery: WebcrmDelivery,
+        webcrm_now: Delivery,
+        fortnox_now: Delivery,
+        header: MergeResult,
+    ) -> None:
+        """A locked document: nothing goes to Fortnox, Fortnox's changes reach webCRM.
+
+        webCRM's snapshot keeps its old values except for what we wrote, so the
+        unsent edit stays visible as a change (and in the error inbox) until it is
+        undone in webCRM or made in Fortnox.
+        """
+        merged = Delivery(**header.merged)
+        if header.to_webcrm:
+            await self.write_header(delivery, merged, header.to_webcrm)
+            self.ctx.report.count(KIND, "updated_webcrm")
+        w_old = (
+            Delivery.model_validate(link.webcrm_snapshot) if link.webcrm_snapshot else webcrm_now
+        )
+        f_old = Delivery.model_validate(link.fortnox_snapshot) if link.fortnox_snapshot else None
+        w_snap = w_old.model_copy(update={name: merged.values()[name] for name in header.to_webcrm})
+        f_lines = f_old.lines if f_old is not None else fortnox_now.lines
+        f_snap = fortnox_now.model_copy(update={"lines": f_lines})
+        with self.ctx.store.transaction():
+            self.record_conflicts(link, header.conflicts)
+            self.save(link, webcrm=w_snap, fortnox=f_snap, line_ids=link.extra.get(LINE_IDS, []))
+
+    async def write_header(
+        self, delivery: WebcrmDelivery, merged: Delivery, names: Sequence[str] | dict[str, Any]
+    ) -> WebcrmDelivery:
+        changes = {
+            prop: value
+            for prop, value in delivery_fields(merged, names, self.custom).items()
+            if delivery.field(prop) != ("" if value is None else str(value))
+        }
+        if not changes:
+            return delivery
+        return await self.ctx.webcrm.deliveries.update(delivery.id, changes)
+
+    async def _write_lines(
+        self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine], merge: LineMerge
+    ) -> tuple[list[int], tuple[Line, ...]]:
+        """Delete, update and create webCRM lines; returns the ids and contents as stored."""
+        api = self.ctx.webcrm.quotation_lines
+        current = {q.id: q.sort_order for q in lines}
+        orders = sort_orders(
+            [current.get(item.webcrm_id) if item.webcrm_id else None for item in merge.lines]
+        )
+        wrote = False
+        for line_id in merge.webcrm_deleted:
+            with contextlib.suppress(NotFoundError):
+                await api.delete(line_id)
+            wrote = True
+        ids: list[int] = []
+        for item, sort_order in zip(merge.lines, orders, strict=True):
+            fields = quotation_line_fields(
+                item.line,
+                self.slots,
+                delivery_id=delivery.id,
+                organisation_id=delivery.organisation_id,
+                sort_order=sort_order,
+            )
+            if item.webcrm_id is None:
+                ids.append(await api.create(fields))
+                wrote = True
+                continue
+            ids.append(item.webcrm_id)
+            changes = fields if item.write_webcrm else {}
+            if current.get(item.webcrm_id) != sort_order:
+                changes = {**changes, "QuotationLineSortOrder": sort_order}
+            if changes:
+                await api.update(item.webcrm_id, changes)
+                wrote = True
+        if not wrote:
+            return ids, tuple(item.webcrm_value for item in merge.lines)
+        stored = {q.id: q for q in await api.for_delivery(delivery.id)}
+        contents = tuple(
+            line_from_webcrm(stored[i], self.slots) if i in stored else item.line
+            for i, item in zip(ids, merge.lines, strict=True)
+        )
+        return ids, contents
+
+    # --- bookkeeping ---------------------------------------------------------------------
+    def record_conflicts(self, link: Link, conflicts: Sequence[FieldConflict]) -> None:
+        """Store each conflict once while it stays the same (no duplicate per cycle)."""
+        store = self.ctx.store
+        open_conflicts = {
+            (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value))
+            for c in store.conflicts()
+        }
+        for conflict in conflicts:
+            self.ctx.report.count(KIND, "conflicts")
+            key = (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox))
+            if key in open_conflicts:
+                continue
+            store.record_conflict(
+                kind=KIND,
+                link_id=link.id,
+                webcrm_id=link.webcrm_id,
+                fortnox_id=link.fortnox_id,
+                field=conflict.field,
+                base_value=conflict.base,
+                webcrm_value=conflict.webcrm,
+                fortnox_value=conflict.fortnox,
+                winner=conflict.winner,
+                resolved_value=conflict.value,
+                rule=conflict.rule,
+            )
+
+    def save(
+        self,
+        link: Link,
+        *,
+        webcrm: Delivery,
+        fortnox: Delivery,
+        line_ids: Sequence[int],
+    ) -> Link:
+        """Record both snapshots (aligned line lists) and close the record's failures."""
+        store = self.ctx.store
+        link.extra = {**link.extra, LINE_IDS: list(line_ids)}
+        link = store_snapshots(
+            store, link, webcrm=webcrm, fortnox=fortnox, now=self.ctx.clock.now()
+        )
+        store.resolve_failures(KIND, "webcrm", link.webcrm_id or "")
+        store.resolve_failures(
+            KIND, "fortnox", document_key(link.fortnox_type or "order", link.fortnox_id or "")
+        )
+        return link
+
+    def _plan(self, ident: str, header: MergeResult, lines: LineMerge, blocked: str | None) -> None:
+        ctx = self.ctx
+        if blocked:
+            ctx.plan(KIND, "fail", "fortnox", ident, blocked)
+        elif header.to_fortnox or lines.fortnox_changed:
+            detail = ", ".join([*header.to_fortnox, *(["rows"] if lines.fortnox_changed else [])])
+            ctx.plan(KIND, "update", "fortnox", ident, detail)
+        if header.to_webcrm or lines.webcrm_changed:
+            detail = ", ".join([*header.to_webcrm, *(["lines"] if lines.webcrm_changed else [])])
+            ctx.plan(KIND, "update", "webcrm", ident, detail)
+        for conflict in [*header.conflicts, *lines.conflicts]:
+            ctx.plan(
+                KIND,
+                "conflict",
+                conflict.winner,
+                ident,
+                f"{conflict.field}: webCRM {conflict.webcrm!r} vs Fortnox {conflict.fortnox!r}",
+            )
+
+    def _pause(self, link: Link, reason: str) -> None:
+        self.ctx.report.count(KIND, "paused")
+        if self.ctx.dry_run:
+            self.ctx.plan(KIND, "pause", "-", f"delivery webCRM {link.webcrm_id}", reason)
+            return
+        pause(self.ctx.store, link, reason)

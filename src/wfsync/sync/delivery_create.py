@@ -1,0 +1,302 @@
+"""Unlinked deliveries: create the other side's copy once, and only once.
+
+Creates are crash-safe the same way as customers': an *intent* is committed
+before the vendor call, and the link and the end of the intent are committed
+together after it. Each copy also carries a key back to its origin, so that a
+run resuming an interrupted create finds what the crashed run made instead of
+making a second one:
+
+* a Fortnox order/invoice made from webCRM delivery 158 has
+  ``ExternalInvoiceReference1 = "webCRM 158"`` (searched with
+  ``?externalinvoicereference1=``, compared exactly because Fortnox searches by
+  substring);
+* a webCRM delivery made from Fortnox order 12 has
+  ``DeliveryErpId = "fortnox-order-12"`` (found with ``/Queries``).
+
+A delivery is only synced for an organisation that is a synced customer; if the
+customer is not linked yet it is synced first, in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from wfsync.domain import Delivery
+from wfsync.domain.normalise import same
+from wfsync.fortnox.delivery_mapping import (
+    DOCUMENT_FIELDS,
+    DocumentKind,
+    delivery_from_invoice,
+    delivery_from_order,
+    document_fields,
+    external_reference,
+)
+from wfsync.http.errors import ServerError, TransportError, ValidationError
+from wfsync.state import Link
+from wfsync.sync.context import RecordFailed
+from wfsync.webcrm.delivery_mapping import (
+    COMPLETED,
+    ERP_ID_FIELD,
+    delivery_fields,
+    erp_id,
+    fortnox_document_from_erp_id,
+    quotation_line_fields,
+)
+
+if TYPE_CHECKING:
+    from wfsync.sync.deliveries import DeliverySync, Document
+    from wfsync.webcrm.models import Delivery as WebcrmDelivery
+    from wfsync.webcrm.models import QuotationLine
+
+__all__ = ["DeliveryCreator"]
+
+log = logging.getLogger("wfsync.sync.deliveries")
+KIND = "delivery"
+SORT_STEP = 10
+
+
+class DeliveryCreator:
+    def __init__(self, deliveries: DeliverySync) -> None:
+        self.deliveries = deliveries
+        self.ctx = deliveries.ctx
+
+    # --- the customer comes first ---------------------------------------------------
+    async def _fortnox_customer(self, organisation_id: int, ident: str) -> str | None:
+        """The Fortnox customer number of the delivery's organisation, syncing the
+        customer first if needed. None only in a dry run (the customer is planned)."""
+        from wfsync.sync.customers import CustomerSync
+
+        ctx, store = self.ctx, self.ctx.store
+        link = store.get_link("customer", webcrm_id=str(organisation_id))
+        if link is None:
+            org = await ctx.webcrm.organisations.get(organisation_id)
+            if (org.type or "").strip() not in ctx.settings.sync.customer_types:
+                raise RecordFailed(
+                    f"{ident} is not synced: its organisation {org.name or organisation_id} has "
+                    f"Type {org.type or '(empty)'!r}, not one of the synced customer Types "
+                    f"({', '.join(ctx.settings.sync.customer_types)}). Set the Type to sync it."
+                )
+            await CustomerSync(ctx).handle_webcrm(org)
+            link = store.get_link("customer", webcrm_id=str(organisation_id))
+            if link is None:
+                if ctx.dry_run:
+                    return None
+                raise RecordFailed(
+                    f"{ident} waits for its organisation {organisation_id}, which could not be "
+                    "synced to Fortnox yet (see the organisation's entry in the error inbox)"
+                )
+        if link.state != "active" or link.fortnox_id is None:
+            raise RecordFailed(
+                f"{ident} is not synced: the link of its organisation is paused ({link.note})"
+            )
+        return link.fortnox_id
+
+    async def _webcrm_organisation(self, customer_number: str | None, ident: str) -> int | None:
+        from wfsync.sync.customers import CustomerSync
+
+        ctx, store = self.ctx, self.ctx.store
+        if not customer_number:
+            raise RecordFailed(f"{ident} has no customer", retry="on_change")
+        link = store.get_link("customer", fortnox_id=customer_number)
+        if link is None:
+            await CustomerSync(ctx).handle_fortnox(customer_number)
+            link = store.get_link("customer", fortnox_id=customer_number)
+            if link is None:
+                if ctx.dry_run:
+                    return None
+                raise RecordFailed(
+                    f"{ident} waits for its customer {customer_number}, which could not be "
+                    "brought into webCRM yet (see the customer's entry in the error inbox)"
+                )
+        if link.state != "active" or link.webcrm_id is None:
+            raise RecordFailed(
+                f"{ident} is not synced: its customer's link is paused ({link.note})"
+            )
+        return int(link.webcrm_id)
+
+    # --- webCRM delivery → Fortnox order or invoice ------------------------------------
+    async def from_webcrm(self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        key = str(delivery.id)
+        ident = f"webCRM delivery {key} ({delivery.description or 'no description'})"
+        marker = fortnox_document_from_erp_id(delivery.field(ERP_ID_FIELD))
+        if marker is not None:
+            origin, number = marker
+            await self._adopt(key, "invoice" if origin == "invoice" else "order", number, ident)
+            return
+        customer_number = await self._fortnox_customer(delivery.organisation_id, ident)
+        kind: DocumentKind = ctx.settings.sync.delivery_target
+        record = self._dated(self.deliveries.from_webcrm(delivery, lines), kind, ident)
+        if ctx.dry_run or customer_number is None:
+            ctx.plan(KIND, "create", "fortnox", ident, f"as a Fortnox {kind}")
+            return
+        reference = external_reference(key)
+        resumed = any(
+            i.target == "fortnox" and i.source_id == key for i in store.open_intents(KIND)
+        )
+        intent = store.begin_intent(KIND, "fortnox", key, {"kind": kind, "reference": reference})
+        if resumed:
+            found = await self._find_fortnox(kind, reference)
+            if found is not None:
+                await self._adopt(key, kind, found, ident)
+                return
+        payload: dict[str, Any] = {
+            "CustomerNumber": customer_number,
+            "ExternalInvoiceReference1": reference,
+            **document_fields(record, DOCUMENT_FIELDS[kind], kind, create=True, lines=record.lines),
+        }
+        try:
+            document: Document
+            if kind == "order":
+                document = await ctx.fortnox.orders.create(payload)
+                view = delivery_from_order(document)
+            else:
+                document = await ctx.fortnox.invoices.create(payload)
+                view = delivery_from_invoice(document)
+        except ValidationError:
+            store.finish_intent(intent.id)
+            raise
+        except (ServerError, TransportError) as exc:
+            raise RecordFailed(
+                f"{ident}: Fortnox did not confirm the new {kind} ({exc.message}); the next run "
+                "looks for it before trying again"
+            ) from exc
+        number = document.document_number
+        # Fortnox's numbers and defaults back to webCRM, with the key to the document.
+        current = self.deliveries.from_webcrm(delivery, lines)
+        names = [
+            n for n in DOCUMENT_FIELDS[kind] if not same(n, current.values()[n], view.values()[n])
+        ]
+        changes = {
+            **delivery_fields(view, names, self.deliveries.custom),
+            ERP_ID_FIELD: erp_id(kind, number),
+        }
+        updated = await ctx.webcrm.deliveries.update(delivery.id, changes)
+        with store.transaction():
+            link = store.save_link(
+                Link(kind=KIND, webcrm_id=key, fortnox_id=number, fortnox_type=kind)
+            )
+            self.deliveries.save(
+                link,
+                webcrm=self.deliveries.from_webcrm(updated, lines),
+                fortnox=view,
+                line_ids=[q.id for q in lines],
+            )
+            store.finish_intent(intent.id)
+        ctx.report.count(KIND, "created_fortnox")
+        log.info("created Fortnox %s %s for %s", kind, number, ident)
+
+    def _dated(self, record: Delivery, kind: DocumentKind, ident: str) -> Delivery:
+        """An invoice needs a date: the delivery's invoice date, else its order date."""
+        if kind != "invoice" or record.invoice_date is not None:
+            return record
+        if record.order_date is None:
+            raise RecordFailed(
+                f"{ident} has neither an invoice date nor an order date, so no invoice was made; "
+                f"fill in the invoice date ({self.deliveries.custom.invoice_date})",
+                retry="on_change",
+            )
+        self.ctx.report.warnings.append(
+            f"{ident} has no invoice date; the invoice was dated with its order date "
+            f"{record.order_date.isoformat()}"
+        )
+        return record.model_copy(update={"invoice_date": record.order_date})
+
+    async def _find_fortnox(self, kind: DocumentKind, reference: str) -> str | None:
+        resource = self.ctx.fortnox.orders if kind == "order" else self.ctx.fortnox.invoices
+        async for item in resource.list(externalinvoicereference1=reference):
+            if (item.external_invoice_reference1 or "").strip() == reference and not item.cancelled:
+                return item.document_number
+        return None
+
+    # --- Fortnox order or invoice → webCRM delivery ---------------------------------------
+    async def from_fortnox(self, kind: str, document: Document, view: Delivery) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        doc_kind: DocumentKind = "invoice" if kind == "invoice" else "order"
+        number = document.document_number
+        key = f"{doc_kind}-{number}"
+        ident = f"Fortnox {doc_kind} {number}"
+        organisation_id = await self._webcrm_organisation(document.customer_number, ident)
+        if ctx.dry_run or organisation_id is None:
+            ctx.plan(KIND, "create", "webcrm", ident, "as a webCRM delivery")
+            return
+        erp = erp_id(doc_kind, number)
+        resumed = any(i.target == "webcrm" and i.source_id == key for i in store.open_intents(KIND))
+        intent = store.begin_intent(KIND, "webcrm", key, {"erp_id": erp})
+        if resumed:
+            found = [
+                d
+                for d in await ctx.webcrm.deliveries.find(ERP_ID_FIELD, erp)
+                if d.field(ERP_ID_FIELD).strip().casefold() == erp.casefold()
+            ]
+            if found:
+                await self._adopt(str(found[0].id), doc_kind, number, ident)
+                return
+        custom = self.deliveries.custom
+        dated = (
+            view if view.order_date else view.model_copy(update={"order_date": view.invoice_date})
+        )
+        dto: dict[str, Any] = {
+            "DeliveryOrganisationId": organisation_id,
+            "DeliveryDescription": ctx.settings.sync.fortnox_delivery_description,
+            ERP_ID_FIELD: erp,
+            **delivery_fields(dated, ("order_date", *DOCUMENT_FIELDS[doc_kind]), custom),
+        }
+        if doc_kind == "invoice":
+            dto["DeliveryStatus"] = COMPLETED
+        try:
+            delivery_id = await ctx.webcrm.deliveries.create(dto, lookup=(ERP_ID_FIELD, erp))
+        except ValidationError:
+            store.finish_intent(intent.id)
+            raise
+        except (ServerError, TransportError) as exc:
+            raise RecordFailed(
+                f"{ident}: webCRM did not confirm the new delivery ({exc.message}); the next run "
+                "looks for it before trying again"
+            ) from exc
+        for position, line in enumerate(view.lines):
+            await ctx.webcrm.quotation_lines.create(
+                quotation_line_fields(
+                    line,
+                    self.deliveries.slots,
+                    delivery_id=delivery_id,
+                    organisation_id=organisation_id,
+                    sort_order=SORT_STEP * (position + 1),
+                )
+            )
+        delivery = await ctx.webcrm.deliveries.get(delivery_id)
+        lines = await ctx.webcrm.quotation_lines.for_delivery(delivery_id)
+        with store.transaction():
+            link = store.save_link(
+                Link(
+                    kind=KIND, webcrm_id=str(delivery_id), fortnox_id=number, fortnox_type=doc_kind
+                )
+            )
+            self.deliveries.save(
+                link,
+                webcrm=self.deliveries.from_webcrm(delivery, lines),
+                fortnox=view,
+                line_ids=[q.id for q in lines],
+            )
+            store.finish_intent(intent.id)
+        ctx.report.count(KIND, "created_webcrm")
+        log.info("created webCRM delivery %s for %s", delivery_id, ident)
+
+    # --- adopting a copy an interrupted run made ------------------------------------------
+    async def _adopt(self, webcrm_id: str, kind: DocumentKind, number: str, ident: str) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        if ctx.dry_run:
+            ctx.plan(KIND, "link", "-", ident, f"webCRM {webcrm_id} ⇄ Fortnox {kind} {number}")
+            return
+        with store.transaction():
+            link = store.save_link(
+                Link(kind=KIND, webcrm_id=webcrm_id, fortnox_id=number, fortnox_type=kind)
+            )
+            for intent in store.open_intents(KIND):
+                if intent.source_id in (webcrm_id, f"{kind}-{number}"):
+                    store.finish_intent(intent.id)
+        ctx.report.count(KIND, "linked")
+        log.info("linked %s to Fortnox %s %s", ident, kind, number)
+        await self.deliveries.reconcile(link)

@@ -1,0 +1,87 @@
+"""Deliveries made in webCRM reach Fortnox as orders or invoices, and edits flow back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.sync.conftest import World
+from tests.sync.test_deliveries_world import (
+    add_line,
+    customer_org,
+    cycle,
+    delivery_link,
+    fortnox_document,
+    new_delivery,
+    prepare,
+    rows,
+)
+
+
+async def test_delivery_becomes_an_order_with_lines_and_extras(world: World) -> None:
+    await prepare(world)
+    org = customer_org(world)
+    delivery = new_delivery(
+        world,
+        org,
+        DeliveryOrderDate="2026-11-20",
+        DeliveryCustom2="2026-12-01",
+        DeliveryMemo="Leverans till bakdörren",
+    )
+    add_line(world, delivery, "A1", "Hammare", 2, 150, discount=10)
+    add_line(world, delivery, "A2", "Spik 100-pack", 5, 49.5)
+    await cycle(world)
+
+    link = delivery_link(world, delivery)
+    assert link.fortnox_type == "order"
+    order = fortnox_document(world, link)
+    assert order["OrderDate"] == "2026-11-20"
+    assert order["DeliveryDate"] == "2026-12-01"
+    assert order["Remarks"] == "Leverans till bakdörren"
+    assert order["ExternalInvoiceReference1"] == f"webCRM {delivery}"
+    assert rows(order) == [
+        ("A1", "Hammare", Decimal(2), Decimal(150), Decimal(10)),
+        ("A2", "Spik 100-pack", Decimal(5), Decimal("49.5"), Decimal(0)),
+    ]
+    # Ordered and delivered quantities agree, so invoicing the order bills the rows.
+    assert [r["DeliveredQuantity"] for r in order["OrderRows"]] == [
+        r["OrderedQuantity"] for r in order["OrderRows"]
+    ]
+    # Fortnox's order number comes back, with the key to the document.
+    shown = world.webcrm.ui.delivery(delivery)
+    assert shown["DeliveryCustom1"] == link.fortnox_id
+    assert shown["DeliveryErpId"] == f"fortnox-order-{link.fortnox_id}"
+
+
+async def test_delivery_becomes_an_invoice_in_invoice_mode(world: World) -> None:
+    await prepare(world)
+    world.configure(delivery_target="invoice")
+    org = customer_org(world)
+    delivery = new_delivery(
+        world,
+        org,
+        DeliveryOrderDate="2026-11-20",
+        DeliveryCustom4="2026-11-24",
+        DeliveryMemo="Fakturatext",
+    )
+    add_line(world, delivery, "A1", "Hammare", 3, 150)
+    await cycle(world)
+
+    link = delivery_link(world, delivery)
+    assert link.fortnox_type == "invoice"
+    invoice = fortnox_document(world, link)
+    assert invoice["InvoiceDate"] == "2026-11-24"
+    assert invoice["Remarks"] == "Fakturatext"
+    assert rows(invoice) == [("A1", "Hammare", Decimal(3), Decimal(150), Decimal(0))]
+    shown = world.webcrm.ui.delivery(delivery)
+    assert shown["DeliveryCustom3"] == link.fortnox_id
+    assert shown["DeliveryCustom5"] == "No"
+
+
+async def test_quiet_second_cycle_writes_nothing(world: World) -> None:
+    await prepare(world)
+    org = customer_org(world)
+    delivery = new_delivery(world, org, DeliveryOrderDate="2026-11-20")
+    add_line(world, delivery, "A1", "Hammare", 2, 150)
+    await cycle(world)
+    await cycle(world)
+    assert world.last_writes == 0
