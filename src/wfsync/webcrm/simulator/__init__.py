@@ -10,6 +10,7 @@ from wfsync.webcrm.simulator.app import RecordedRequest, WebcrmSimulator
 from wfsync.webcrm.simulator.auth import ACCESS_TOKEN_LIFETIME
 from wfsync.webcrm.simulator.faults import Fault, FaultPlan, SimulatedDisconnect, SimulatedTimeout
 from wfsync.webcrm.simulator.hooks import HookEvent
+from wfsync.webcrm.simulator.quirks import Quirks
 from wfsync.webcrm.simulator.standalone import DEMO_AUTH_CODE, build_standalone_app
 from wfsync.webcrm.simulator.tenant import DEFAULT_ORGANISATION_TYPES, default_custom_fields
 from wfsync.webcrm.simulator.ui import UI_USER, WebcrmUi
@@ -22,6 +23,7 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "HookEvent",
+    "Quirks",
     "RecordedRequest",
     "SimulatedDisconnect",
     "SimulatedTimeout",

@@ -71,6 +71,7 @@ class WebcrmSimulator:
         self.clock: Clock = clock or SystemClock()
         self.tenant = Tenant.configure(organisation_types, custom_fields)
         self.backend = Backend.create(self.clock, self.tenant)
+        self.quirks = self.backend.quirks
         self.auth = Authenticator(self.clock)
         self.rate_limiter = RateLimiter(self.clock, rate_limit)
         self.faults = FaultPlan()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from wfsync.clock import Clock
 from wfsync.webcrm.simulator import rules
+from wfsync.webcrm.simulator.quirks import Quirks
 from wfsync.webcrm.simulator.schema import (
     CATALOGUE,
     DELIVERY,
@@ -34,9 +35,11 @@ class Backend:
     quotation_lines: Collection
     catalogue: Collection
     opportunities: Collection
+    quirks: Quirks
 
     @classmethod
     def create(cls, clock: Clock, tenant: Tenant) -> Backend:
+        quirks = Quirks()
         backend = cls(
             clock=clock,
             tenant=tenant,
@@ -46,7 +49,10 @@ class Backend:
             quotation_lines=Collection(QUOTATION_LINE, clock, "Quotation line"),
             catalogue=Collection(CATALOGUE, clock, "Linked data item"),
             opportunities=Collection(OPPORTUNITY, clock, "Opportunity"),
+            quirks=quirks,
         )
+        for collection in backend.collections:
+            collection.quirks = quirks
         backend.organisations.rules = rules.organisation_rules(backend)
         backend.organisations.defaults = {
             "OrganisationType": tenant.organisation_types[0],

@@ -41,10 +41,13 @@ class CrudEndpoints:
         base: str,
         *,
         after_write: Callable[[int, str], None] | None = None,
+        silent_create: Callable[[], bool] | None = None,
     ) -> None:
         self.collection = collection
         self.base = base
         self._after_write = after_write
+        #: When it returns True, POST answers 200 with an empty body instead of the id.
+        self._silent_create = silent_create
 
     @property
     def id_field(self) -> str:
@@ -68,7 +71,10 @@ class CrudEndpoints:
 
     async def create(self, call: Call) -> Response:
         body = await call.json_object()
-        return json_response(self._create(body, call.actor))
+        new_id = self._create(body, call.actor)
+        if self._silent_create is not None and self._silent_create():
+            return empty()
+        return json_response(new_id)
 
     async def replace(self, call: Call) -> Response:
         body = await call.json_object()

@@ -37,4 +37,8 @@ def register(router: Router, backend: Backend) -> None:
     router.get("/Organisations/FindByCreateDates/{startDate}/{endDate}", find_by_create)
     router.get("/Organisations/FindByUpdateDates/{startDate}/{endDate}", find_by_update)
     router.get("/Organisations/{id:int}/Persons", persons_of)
-    CrudEndpoints(organisations, "/Organisations").register(router)
+
+    def silent_create() -> bool:
+        return not backend.quirks.organisation_create_returns_id
+
+    CrudEndpoints(organisations, "/Organisations", silent_create=silent_create).register(router)

@@ -135,7 +135,10 @@ class QueryEngine:
         records = _ordered(table, query, records)
         rows = []
         for number, record in enumerate(records, start=1):
-            row = {column.name: render(column.spec, column.read(record)) for column in selected}
+            row = {
+                column.name: render(column.spec, column.read(record), table.collection.quirks)
+                for column in selected
+            }
             if query.columns is None:
                 row.update(table.extras)
             row["RowNumber"] = number

@@ -17,6 +17,7 @@ from typing import Any
 
 from wfsync.clock import Clock
 from wfsync.webcrm.simulator.errors import BadRequest, NotFound
+from wfsync.webcrm.simulator.quirks import Quirks
 from wfsync.webcrm.simulator.schema import Entity
 from wfsync.webcrm.simulator.values import (
     INT32_MAX,
@@ -51,6 +52,8 @@ class Collection:
     #: Defaults that differ from the kind's default (dropdown placeholder, checkbox "No").
     defaults: dict[str, Any] = field(default_factory=dict)
     listeners: list[ChangeListener] = field(default_factory=list)
+    #: Shared by every collection of a simulator; decides how values are rendered.
+    quirks: Quirks = field(default_factory=Quirks)
     _rows: dict[int, Record] = field(default_factory=dict)
     _next_id: int = 1
 
@@ -70,7 +73,9 @@ class Collection:
 
     def render(self, record: Record) -> dict[str, Any]:
         """The DTO a GET returns: every readable property, in schema order."""
-        return {spec.name: render(spec, record[spec.name]) for spec in self.entity.readable}
+        return {
+            spec.name: render(spec, record[spec.name], self.quirks) for spec in self.entity.readable
+        }
 
     # -- writing ------------------------------------------------------------
 

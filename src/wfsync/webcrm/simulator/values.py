@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from wfsync.webcrm.simulator.errors import BadRequest
+from wfsync.webcrm.simulator.quirks import Quirks
 from wfsync.webcrm.simulator.schema import Field, Kind
 
 __all__ = [
@@ -39,13 +40,14 @@ def truncate_to_millis(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(microsecond=(when.microsecond // 1000) * 1000)
 
 
-def format_datetime(when: datetime) -> str:
+def format_datetime(when: datetime, *, with_offset: bool = False) -> str:
     """``2024-05-01T08:00:00.123``: UTC wall time, three fraction digits, no offset."""
     utc = when.astimezone(UTC)
-    return (
+    text = (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
         f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}"
     )
+    return text + "+00:00" if with_offset else text
 
 
 def parse_datetime(text: str) -> datetime:
@@ -154,10 +156,13 @@ def _wrong_type(spec: Field, value: Any) -> BadRequest:
     )
 
 
-def render(spec: Field, value: Any) -> Any:
-    """The JSON form of a stored value."""
+def render(spec: Field, value: Any, quirks: Quirks | None = None) -> Any:
+    """The JSON form of a stored value (as ``quirks`` say, if given)."""
+    with_offset = quirks is not None and quirks.timestamps_with_offset
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_datetime(value, with_offset=with_offset)
+    if value is None and spec.kind is Kind.DATETIME and quirks and quirks.unset_dates_as_min_value:
+        return "0001-01-01T00:00:00" + ("+00:00" if with_offset else "")
     if spec.kind is Kind.FLOAT and value is not None:
         return float(value)
     return value
