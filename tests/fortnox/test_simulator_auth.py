@@ -249,3 +249,47 @@ async def test_unknown_grant_type_is_rejected(fortnox_sim: FortnoxSimulator, gra
     response = await _token_call(fortnox_sim, {"grant_type": grant})
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
+
+
+async def test_a_refresh_token_spent_elsewhere_is_invalid_grant(
+    fortnox_sim: FortnoxSimulator,
+) -> None:
+    token = fortnox_sim.issue_refresh_token(SIM_CLIENT_ID)
+    fortnox_sim.spend_refresh_token(token)
+    response = await _token_call(
+        fortnox_sim, {"grant_type": "refresh_token", "refresh_token": token}
+    )
+    assert response.status_code == 400
+    assert response.json()["error_description"] == "Invalid refresh token"
+
+
+async def test_expire_access_tokens_forces_401(
+    fortnox_sim: FortnoxSimulator, fortnox_token: TokenFactory
+) -> None:
+    token = await fortnox_token()
+    fortnox_sim.expire_access_tokens()
+    async with _client(fortnox_sim) as client:
+        response = await client.get(
+            "https://api.fortnox.se/3/customers", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 401
+
+
+async def test_consent_refuses_service_account_for_a_non_service_client(clock: FakeClock) -> None:
+    sim = FortnoxSimulator(clock=clock)
+    sim.register_client("person-app", "x", service_account=False, redirect_uri="http://x/cb")
+    params = {"client_id": "person-app", "scope": "customer", "state": "s", "response_type": "code"}
+    async with _client(sim) as client:
+        service = await client.get(
+            "https://apps.fortnox.se/oauth-v1/auth", params={**params, "account_type": "service"}
+        )
+        personal = await client.get("https://apps.fortnox.se/oauth-v1/auth", params=params)
+        elsewhere = await client.get(
+            "https://apps.fortnox.se/oauth-v1/auth",
+            params={**params, "redirect_uri": "http://evil/cb"},
+        )
+    assert service.status_code == 400
+    assert "Client does not allow service account" in service.text
+    assert personal.status_code == 302
+    assert personal.headers["location"].startswith("http://x/cb?code=")
+    assert elsewhere.status_code == 400

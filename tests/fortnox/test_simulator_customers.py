@@ -227,3 +227,15 @@ async def test_filter_active_and_inactive(fortnox_http: httpx.AsyncClient) -> No
     inactive = (await fortnox_http.get("customers", params={"filter": "inactive"})).json()
     assert [c["Name"] for c in active["Customers"]] == ["On AB"]
     assert [c["Name"] for c in inactive["Customers"]] == ["Off AB"]
+
+
+async def test_a_rejected_update_changes_nothing(fortnox_http: httpx.AsyncClient) -> None:
+    await _create(fortnox_http, Name="Atom AB", Email="a@atom.se")
+    rejected = await fortnox_http.put(
+        "customers/1",
+        json={"Customer": {"DefaultDeliveryTypes": {"Invoice": "EMAIL"}, "Email": "broken"}},
+    )
+    assert rejected.status_code == 400
+    customer = (await fortnox_http.get("customers/1")).json()["Customer"]
+    assert customer["DefaultDeliveryTypes"]["Invoice"] == "PRINT"
+    assert customer["Email"] == "a@atom.se"

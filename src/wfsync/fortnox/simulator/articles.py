@@ -8,6 +8,7 @@ stock figures and prices as strings while the full record uses numbers.
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from typing import Any
@@ -170,7 +171,7 @@ def update_article(store: TenantStore, number: str, payload: dict[str, Any]) -> 
     changes.pop("ArticleNumber", None)
     if "Description" in changes and not str(changes["Description"] or "").strip():
         raise ApiProblem.invalid(Code.REQUIRED_FIELD, "Benämning måste anges.")
-    candidate = {**record}
+    candidate = copy.deepcopy(record)
     apply_changes(candidate, changes)
     _validate(store, candidate, changes)
     record.clear()

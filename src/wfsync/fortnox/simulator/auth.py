@@ -117,6 +117,17 @@ class Authority:
         )
         return code
 
+    def spend_refresh_token(self, token: str) -> None:
+        """Mark ``token`` used, as if another worker had refreshed with it first."""
+        grant = self._refresh.get(token)
+        if grant is None:
+            raise KeyError("unknown refresh token")
+        grant.spent = True
+
+    def expire_access_tokens(self) -> None:
+        """Every live access token stops working (the next API call gets 401)."""
+        self._access.clear()
+
     def revoke_consent(self, client_id: str) -> None:
         """The customer removes the integration: every token of the client dies."""
         self._consents.pop(client_id, None)
@@ -160,10 +171,11 @@ class Authority:
         scopes = query.get("scope", "").split()
         if not scopes or any(scope not in ALL_SCOPES for scope in scopes):
             return _consent_error("Invalid scope")
-        if query.get("account_type", "service") != "service" or (
-            "account_type" in query and not client.service_account
-        ):
-            return _consent_error("Client does not allow service account")
+        if "account_type" in query:
+            if query["account_type"] != "service":
+                return _consent_error("Invalid account_type")
+            if not client.service_account:
+                return _consent_error("Client does not allow service account")
         sent_uri = query.get("redirect_uri")
         target = sent_uri or client.redirect_uri
         if target is None or (client.redirect_uri and target != client.redirect_uri):

@@ -9,6 +9,7 @@ must exist; e-mail addresses and Swedish organisation numbers are validated.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -195,7 +196,7 @@ def update_customer(store: TenantStore, number: str, payload: dict[str, Any]) ->
     changes.pop("CustomerNumber", None)
     if "Name" in changes and not str(changes["Name"] or "").strip():
         raise ApiProblem.invalid(Code.CUSTOMER_NUMBER_TAKEN, "Kundnamn måste anges.")
-    candidate = {**record}
+    candidate = copy.deepcopy(record)
     apply_changes(candidate, changes)
     _validate(store, candidate, changes)
     record.clear()

@@ -9,6 +9,7 @@ order (the verbatim Fortnox message of §8.4, even for identical rows).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -175,13 +176,13 @@ def update_document(
     sent_rows = changes.pop(kind.rows_field, None)
     if sent_rows is not None and kind is INVOICE and record["OrderReference"] != "0":
         raise ApiProblem.invalid(Code.ROWS_LINKED_TO_ORDER, ROWS_LINKED_MESSAGE)
-    candidate = {**record}
+    candidate = copy.deepcopy(record)
     if changes.get("CustomerNumber") and changes["CustomerNumber"] != record["CustomerNumber"]:
         _copy_customer(candidate, _customer(store, changes["CustomerNumber"]))
     apply_changes(candidate, changes)
     _validate(store, candidate, changes)
     _apply_currency_rate(store, candidate, changes, creating=False)
-    rows: list[Record] = record[kind.rows_field]
+    rows: list[Record] = candidate[kind.rows_field]
     if sent_rows is not None:
         rows = merge_rows(store, kind.rows, candidate, rows, sent_rows)
     if (

@@ -119,6 +119,14 @@ class FortnoxSimulator:
         """An authorization code as the consent redirect would carry it."""
         return self.authority.issue_authorization_code(client_id, redirect_uri, scopes)
 
+    def spend_refresh_token(self, token: str) -> None:
+        """As if another worker had already refreshed with ``token``: its next use fails."""
+        self.authority.spend_refresh_token(token)
+
+    def expire_access_tokens(self) -> None:
+        """Invalidate every issued access token now (forces the client's 401 path)."""
+        self.authority.expire_access_tokens()
+
     def revoke_consent(self, client_id: str) -> None:
         """The customer removes the integration: all its tokens stop working."""
         self.authority.revoke_consent(client_id)
