@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.state import RecordNotFoundError, StateStore
+from wfsync.state import RecordNotFoundError, StateError, StateStore
 
 
 def test_begin_intent_commits_at_once(
@@ -51,6 +51,12 @@ def test_finish_intent_closes_it_and_a_later_create_starts_fresh(store: StateSto
     assert second.id != first.id and second.payload == {"v": 2}
     with pytest.raises(RecordNotFoundError):
         store.finish_intent(first.id)
+
+
+def test_begin_intent_refuses_to_hide_inside_a_transaction(store: StateStore) -> None:
+    with pytest.raises(StateError, match=r"outside store\.transaction"), store.transaction():
+        store.begin_intent("customer", "fortnox", "101", {})
+    assert store.open_intents() == []
 
 
 def test_intent_target_and_kind_are_checked(store: StateStore) -> None:

@@ -148,7 +148,9 @@ def lock_for(url: URL, engine: Engine | None, purpose: str) -> Lock:
         return AdvisoryLock(engine, purpose)
     path = sqlite_path(url)
     if path is None:
-        return ProcessLock(f"{redact(url)}#{purpose}")
+        # Each in-memory engine is its own database: scope the lock to it when known.
+        scope = f"engine-{id(engine)}" if engine is not None else redact(url)
+        return ProcessLock(f"{scope}#{purpose}")
     if purpose == "instance":
         return FileLock(path.with_name(f"{path.name}.lock"))
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", purpose)

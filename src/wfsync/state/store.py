@@ -30,6 +30,7 @@ from wfsync.state.records import (
     Intent,
     Link,
     LinkClashError,
+    StateError,
     require,
 )
 from wfsync.state.unitofwork import get_row
@@ -132,12 +133,18 @@ class StateStore(Journal):
     ) -> Intent:
         """Record that we are about to create ``source_id``'s copy in ``target``.
 
-        Call (outside any transaction, so it commits) before the vendor create.
+        Call before the vendor create; it commits at once, so it refuses to run
+        inside :meth:`transaction` (a rollback there would lose the intent).
         If an open intent exists for the same record it is returned unchanged:
         an earlier attempt may have reached the vendor, so look there first.
         """
         require(kind, LINK_KINDS, "intent kind")
         require(target, SIDES, "intent target")
+        if self._joined() is not None:
+            raise StateError(
+                "begin_intent must be called outside store.transaction(): the intent has "
+                "to be committed before the create is sent"
+            )
         existing = sa.select(IntentRow).where(
             IntentRow.kind == kind, IntentRow.target == target, IntentRow.source_id == source_id
         )
