@@ -282,3 +282,14 @@ async def test_settings_registers(
     company = (await fortnox_http.get("companyinformation")).json()["CompanyInformation"]
     assert company["DatabaseNumber"] == int(fortnox_sim.tenant_id)
     assert "OrganizationNumber" in company
+
+
+async def test_offset_skips_records_and_total_counts_what_remains(
+    fortnox_sim: FortnoxSimulator, fortnox_http: httpx.AsyncClient
+) -> None:
+    _customers(fortnox_sim, 5)
+    body = (await fortnox_http.get("customers", params={"offset": 3})).json()
+    assert [c["CustomerNumber"] for c in body["Customers"]] == ["4", "5"]
+    assert body["MetaInformation"]["@TotalResources"] == 2
+    beyond = (await fortnox_http.get("customers", params={"offset": 10})).json()
+    assert beyond["MetaInformation"]["@TotalResources"] == 0
