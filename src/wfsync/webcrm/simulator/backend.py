@@ -6,7 +6,7 @@ Endpoints, the query engine, the UI helpers and the seed loader all work on a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wfsync.clock import Clock
 from wfsync.webcrm.simulator import rules
@@ -36,6 +36,10 @@ class Backend:
     catalogue: Collection
     opportunities: Collection
     quirks: Quirks
+    #: line id → parent id as last stored, so a deleted line still names its delivery.
+    _line_parents: dict[int, int] = field(default_factory=dict)
+    #: deliveries whose lines changed since the last ``sync_totals``.
+    _dirty_totals: set[int] = field(default_factory=set)
 
     @classmethod
     def create(cls, clock: Clock, tenant: Tenant) -> Backend:
@@ -70,6 +74,7 @@ class Backend:
         }
         backend.quotation_lines.rules = rules.quotation_line_rules(backend)
         backend.catalogue.rules = rules.catalogue_rules(backend)
+        backend.quotation_lines.listeners.append(backend._line_changed)
         return backend
 
     @property
@@ -85,26 +90,22 @@ class Backend:
 
     def lines_of(self, delivery_id: int) -> list[Record]:
         """A delivery's lines by ``QuotationLineSortOrder``, then id."""
-        lines = [
-            line
-            for line in self.quotation_lines.rows()
-            if line["QuotationLineOpportunityId"] == delivery_id
-        ]
+        found = self.quotation_lines.find("QuotationLineOpportunityId", delivery_id)
+        lines = [self.quotation_lines.get(line_id) for line_id in found]
         return sorted(lines, key=lambda ln: (ln["QuotationLineSortOrder"], ln["QuotationLineId"]))
 
     def sync_totals(self, actor: str) -> None:
-        """Recompute ``DeliveryOrderValue``/``OrderGmValue`` from the lines.
+        """Recompute ``DeliveryOrderValue``/``OrderGmValue`` of deliveries whose lines changed.
 
         A delivery whose totals change is written (its ``UpdatedAt`` moves); a line
-        edit that leaves the totals alone does not touch the delivery. One pass over
-        all lines, so it stays cheap for large tenants.
+        edit that leaves the totals alone does not touch the delivery.
         """
-        lines_by_parent: dict[int, list[Record]] = {}
-        for line in self.quotation_lines.rows():
-            lines_by_parent.setdefault(line["QuotationLineOpportunityId"], []).append(line)
-        for delivery in self.deliveries.rows():
-            delivery_id = delivery["DeliveryId"]
-            value, margin = rules.line_totals(lines_by_parent.get(delivery_id, []))
+        dirty, self._dirty_totals = self._dirty_totals, set()
+        for delivery_id in sorted(dirty):
+            if not self.deliveries.exists(delivery_id):
+                continue
+            delivery = self.deliveries.get(delivery_id)
+            value, margin = rules.line_totals(self.lines_of(delivery_id))
             stored = (delivery["DeliveryOrderValue"], delivery["DeliveryOrderGmValue"])
             if (value, margin) != stored:
                 self.deliveries.update_server_fields(
@@ -112,3 +113,13 @@ class Backend:
                     {"DeliveryOrderValue": value, "DeliveryOrderGmValue": margin},
                     actor,
                 )
+
+    def _line_changed(self, entity: str, event: str, line_id: int) -> None:
+        del entity
+        previous = self._line_parents.pop(line_id, None)
+        if previous is not None:
+            self._dirty_totals.add(previous)
+        if event != "Delete":
+            parent = self.quotation_lines.get(line_id)["QuotationLineOpportunityId"]
+            self._line_parents[line_id] = parent
+            self._dirty_totals.add(parent)

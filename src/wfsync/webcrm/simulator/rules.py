@@ -39,13 +39,12 @@ def _check_unique(collection: Collection, tenant: Tenant, entity: str, record: R
         value = record[slot.name]
         if not slot.unique or not value:
             continue
-        for other in collection.rows():
-            other_id = other[collection.entity.id_field]
-            if str(other[slot.name]).casefold() == str(value).casefold() and other_id != own_id:
-                raise BadRequest(
-                    f"{slot.name} ({slot.label}) must be unique; "
-                    f"'{value}' is already used by {collection.noun} {other_id}."
-                )
+        others = sorted(collection.find(slot.name, value) - {own_id})
+        if others:
+            raise BadRequest(
+                f"{slot.name} ({slot.label}) must be unique; "
+                f"'{value}' is already used by {collection.noun} {others[0]}."
+            )
 
 
 def organisation_rules(backend: Backend) -> Rules:
@@ -110,12 +109,12 @@ def _check_number_lock(backend: Backend, previous: Record) -> None:
     number = previous["DeliveryNumber"]
     if not number:
         return
-    for other in backend.deliveries.rows():
-        if other["DeliveryId"] != previous["DeliveryId"] and other["DeliveryNumber"] == number:
-            raise BadRequest(
-                f"Delivery {previous['DeliveryId']} is locked: DeliveryNumber '{number}' "
-                f"is also used by delivery {other['DeliveryId']}."
-            )
+    others = backend.deliveries.find("DeliveryNumber", number) - {previous["DeliveryId"]}
+    if others:
+        raise BadRequest(
+            f"Delivery {previous['DeliveryId']} is locked: DeliveryNumber '{number}' "
+            f"is also used by delivery {min(others)}."
+        )
 
 
 def quotation_line_rules(backend: Backend) -> Rules:

@@ -56,6 +56,8 @@ class Collection:
     quirks: Quirks = field(default_factory=Quirks)
     _rows: dict[int, Record] = field(default_factory=dict)
     _next_id: int = 1
+    #: property → normalised value → ids; built on first lookup, then kept current.
+    _indexes: dict[str, dict[Any, set[int]]] = field(default_factory=dict)
 
     # -- reading ------------------------------------------------------------
 
@@ -70,6 +72,16 @@ class Collection:
 
     def rows(self) -> list[Record]:
         return [self._rows[key] for key in sorted(self._rows)]
+
+    def find(self, name: str, value: Any) -> set[int]:
+        """Ids whose property ``name`` equals ``value`` (text case-insensitively), indexed."""
+        index = self._indexes.get(name)
+        if index is None:
+            index = {}
+            for record_id, record in self._rows.items():
+                index.setdefault(_index_key(record[name]), set()).add(record_id)
+            self._indexes[name] = index
+        return set(index.get(_index_key(value), ()))
 
     def render(self, record: Record) -> dict[str, Any]:
         """The DTO a GET returns: every readable property, in schema order."""
@@ -106,7 +118,7 @@ class Collection:
         record[self.entity.id_field] = new_id
         self.rules(record, None)
         self._stamp(record, actor, created=True)
-        self._rows[new_id] = record
+        self._store(new_id, record)
         self._next_id = max(self._next_id, new_id + 1)
         self._notify("Create", new_id)
         return new_id
@@ -118,7 +130,7 @@ class Collection:
         record[self.entity.id_field] = record_id
         self.rules(record, previous)
         self._stamp(record, actor, created=False)
-        self._rows[record_id] = record
+        self._store(record_id, record)
         self._notify("Update", record_id)
 
     def merge(self, record_id: int, changes: Mapping[str, Any], actor: str) -> None:
@@ -130,13 +142,15 @@ class Collection:
 
     def update_server_fields(self, record_id: int, values: Mapping[str, Any], actor: str) -> None:
         """Set server-maintained properties (totals, moves) and stamp the change."""
-        record = self.get(record_id)
+        record = dict(self.get(record_id))
         record.update(values)
         self._stamp(record, actor, created=False)
+        self._store(record_id, record)
         self._notify("Update", record_id)
 
     def delete(self, record_id: int) -> None:
         self.get(record_id)
+        self._unindex(record_id)
         del self._rows[record_id]
         self._notify("Delete", record_id)
 
@@ -145,6 +159,19 @@ class Collection:
             self.delete(record_id)
 
     # -- internals ----------------------------------------------------------
+
+    def _store(self, record_id: int, record: Record) -> None:
+        self._unindex(record_id)
+        self._rows[record_id] = record
+        for name, index in self._indexes.items():
+            index.setdefault(_index_key(record[name]), set()).add(record_id)
+
+    def _unindex(self, record_id: int) -> None:
+        old = self._rows.get(record_id)
+        if old is None:
+            return
+        for name, index in self._indexes.items():
+            index.get(_index_key(old[name]), set()).discard(record_id)
 
     def _default(self, name: str) -> Any:
         if name in self.defaults:
@@ -167,6 +194,10 @@ class Collection:
     def _notify(self, event: str, record_id: int) -> None:
         for listener in self.listeners:
             listener(self.entity.name, event, record_id)
+
+
+def _index_key(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _unrender_dates(body: dict[str, Any]) -> dict[str, Any]:
