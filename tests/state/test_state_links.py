@@ -146,6 +146,8 @@ def test_unknown_kind_state_and_id_are_rejected(store: StateStore) -> None:
         store.save_link(Link(kind="organisation", webcrm_id="1"))
     with pytest.raises(ValueError, match="link state"):
         store.save_link(Link(kind="customer", webcrm_id="1", state="deleted"))
+    with pytest.raises(ValueError, match="Fortnox document type"):
+        store.save_link(Link(kind="delivery", fortnox_id="5", fortnox_type="offer"))
     with pytest.raises(RecordNotFoundError):
         store.save_link(Link(id=4242, kind="customer", webcrm_id="1"))
     assert store.links("customer") == []

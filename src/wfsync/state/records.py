@@ -16,6 +16,7 @@ from wfsync.http.errors import WfsyncError
 
 __all__ = [
     "FAILURE_STATUSES",
+    "FORTNOX_TYPES",
     "LINK_KINDS",
     "LINK_STATES",
     "RUN_STATUSES",
@@ -33,6 +34,8 @@ __all__ = [
 
 LINK_KINDS: Final = frozenset({"customer", "article", "delivery"})
 LINK_STATES: Final = frozenset({"active", "paused"})
+#: What a delivery's Fortnox side is (each has its own number series).
+FORTNOX_TYPES: Final = frozenset({"order", "invoice"})
 #: The two systems; used for intent targets, failure sources and conflict winners.
 SIDES: Final = frozenset({"webcrm", "fortnox"})
 RUN_STATUSES: Final = frozenset({"running", "ok", "failed", "interrupted"})

@@ -23,6 +23,7 @@ from wfsync.state.db import create_state_engine, upgrade_to_head
 from wfsync.state.journal import Journal
 from wfsync.state.models import CursorRow, IntentRow, LinkRow
 from wfsync.state.records import (
+    FORTNOX_TYPES,
     LINK_KINDS,
     LINK_STATES,
     SIDES,
@@ -105,6 +106,8 @@ class StateStore(Journal):
         """
         require(link.kind, LINK_KINDS, "link kind")
         require(link.state, LINK_STATES, "link state")
+        if link.fortnox_type is not None:
+            require(link.fortnox_type, FORTNOX_TYPES, "Fortnox document type")
         now = self._clock.now()
         with self._write() as session:
             try:
