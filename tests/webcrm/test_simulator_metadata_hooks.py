@@ -156,3 +156,16 @@ async def test_hooks_are_authenticated(sim: WebcrmSimulator) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
         response = await client.get("/Organisations/Hooks")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "slot", ["OrganisationFoo", "OrganisationOwner", "OrganisationUpdatedBy", "ArticleCustom1"]
+)
+def test_custom_fields_must_name_writable_text_slots(slot: str) -> None:
+    with pytest.raises(ValueError):
+        WebcrmSimulator(custom_fields={slot: "Etikett"})
+
+
+def test_organisation_types_must_not_repeat() -> None:
+    with pytest.raises(ValueError):
+        WebcrmSimulator(organisation_types=["-- Välj --", "Kund", "Kund"])

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from wfsync.config import CustomFields
 from wfsync.webcrm.simulator.errors import BadRequest
+from wfsync.webcrm.simulator.schema import DELIVERY, ORGANISATION, PERSON, Kind
 
 __all__ = [
     "DEFAULT_ORGANISATION_TYPES",
@@ -103,13 +105,19 @@ class CustomSlot:
 def _valid_date(value: str) -> bool:
     if not _DATE_VALUE.match(value):
         return False
-    from datetime import date
-
     try:
         date.fromisoformat(value)
     except ValueError:
         return False
     return True
+
+
+def _check_property(slot: CustomSlot) -> None:
+    """A configured slot must be a text property of an Organisation/Delivery/Person DTO."""
+    entity = {"Organisation": ORGANISATION, "Delivery": DELIVERY, "Person": PERSON}[slot.entity]
+    spec = entity.get(slot.name)
+    if spec is None or spec.name != slot.name or spec.kind is not Kind.TEXT or spec.server:
+        raise ValueError(f"{slot.name} is not a writable text property of {slot.entity}Dto")
 
 
 def make_slot(prop: str, label: str, *, unique: bool = False) -> CustomSlot:
@@ -145,7 +153,7 @@ class Tenant:
             for prop, label in fields.items()
         }
         for slot in slots.values():
-            slot.entity  # noqa: B018 - validates the property family early
+            _check_property(slot)
         return cls(organisation_types=types, slots=slots)
 
     def slots_of(self, entity: str) -> list[CustomSlot]:
