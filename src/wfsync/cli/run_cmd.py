@@ -1,0 +1,113 @@
+"""`wfsync run`: keep syncing on the spec's cadence until stopped.
+
+webCRM changes every ``webcrm_interval_minutes`` on the interval boundary,
+Fortnox changes on the same interval offset by ``fortnox_offset_minutes``
+(Stockholm wall clock). One instance per state store (a second one refuses
+with one line); SIGINT/SIGTERM finish the cycle in flight and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+
+from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.clock import SystemClock
+from wfsync.config import Settings
+from wfsync.http.errors import AuthError, ConfigError, PermissionDeniedError, WfsyncError
+from wfsync.runtime.metrics import SyncMetrics, start_metrics_server
+from wfsync.runtime.scheduler import Scheduler, jobs_from_settings
+from wfsync.runtime.shutdown import GracefulShutdown
+from wfsync.state import InstanceLock
+from wfsync.sync.engine import NotImportedError, SyncEngine
+from wfsync.sync.report import RunReport
+
+log = logging.getLogger("wfsync.run")
+
+
+class AlreadyRunningError(WfsyncError):
+    fatal_for_run = True
+
+
+@app.command("run")
+def run_command(
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", help="Serve Prometheus metrics on this port (0 = off)."
+    ),
+    metrics_addr: str = typer.Option(
+        "127.0.0.1", "--metrics-addr", help="Interface for the metrics endpoint."
+    ),
+) -> None:
+    """Sync continuously: webCRM changes at :00/:06/…, Fortnox changes at :03/:09/…."""
+    settings = GLOBALS.settings(required=True)
+    lock = InstanceLock(settings.state.url)
+    if not lock.acquire():
+        raise AlreadyRunningError(
+            "another `wfsync run` is already using this state store; stop it first"
+        )
+    try:
+        asyncio.run(_serve(settings, metrics_port, metrics_addr))
+    finally:
+        lock.release()
+    err_console.print("stopped")
+
+
+def _record(metrics: SyncMetrics, direction: str, report: RunReport) -> None:
+    for key, count in report.counts.items():
+        kind, result = key.split(".", 1)
+        metrics.record(kind, direction, result, count)
+
+
+async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> None:
+    clock = SystemClock()
+    metrics = SyncMetrics()
+    server = (
+        start_metrics_server(metrics_port, metrics, addr=metrics_addr) if metrics_port else None
+    )
+    try:
+        async with SyncEngine.open(settings, clock=clock) as engine:
+            if not engine.imported:
+                raise NotImportedError
+
+            def after(direction: str, report: RunReport) -> None:
+                _record(metrics, direction, report)
+                metrics.observe_api_calls("fortnox", engine.fortnox.http.calls)
+                metrics.observe_api_calls("webcrm", engine.webcrm.http.calls)
+                metrics.set_open(
+                    errors=len(engine.store.failures(status="open")),
+                    conflicts=len(engine.store.conflicts()),
+                )
+
+            async def webcrm_cycle() -> None:
+                after("webcrm", await engine.sync_webcrm())
+
+            async def fortnox_cycle() -> None:
+                after("fortnox", await engine.sync_fortnox())
+
+            jobs = jobs_from_settings(
+                interval_minutes=settings.sync.webcrm_interval_minutes,
+                fortnox_offset_minutes=settings.sync.fortnox_offset_minutes,
+                webcrm=webcrm_cycle,
+                fortnox=fortnox_cycle,
+            )
+            scheduler = Scheduler(
+                clock,
+                jobs,
+                metrics=metrics,
+                fatal=(ConfigError, AuthError, PermissionDeniedError, NotImportedError),
+            )
+            interval = settings.sync.webcrm_interval_minutes
+            offset = settings.sync.fortnox_offset_minutes
+            where = f"; metrics on http://{metrics_addr}:{server.port}/metrics" if server else ""
+            err_console.print(
+                f"syncing: webCRM changes every {interval} min, Fortnox changes {offset} min "
+                f"later{where} — Ctrl-C to stop",
+                highlight=False,
+            )
+            async with GracefulShutdown() as stop:
+                await scheduler.run_forever(stop)
+    finally:
+        if server is not None:
+            server.close()

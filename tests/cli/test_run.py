@@ -1,0 +1,123 @@
+"""`wfsync import`, `sync --once`, `status` and `run` as a user runs them: real
+processes against simulators on real local ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import serve
+from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.webcrm.simulator import WebcrmSimulator
+
+WFSYNC = str(Path(sys.executable).with_name("wfsync"))
+
+
+@pytest.fixture
+def configured(tmp_path: Path) -> Iterator[tuple[Path, FortnoxSimulator, WebcrmSimulator]]:
+    fortnox = FortnoxSimulator(seed=True)
+    fortnox.register_client("wfsync-cli", "cli-secret")
+    refresh = fortnox.issue_refresh_token("wfsync-cli")
+    webcrm = WebcrmSimulator()
+    auth_code = webcrm.add_api_token()
+    with serve(fortnox.app) as fortnox_url, serve(webcrm.app) as webcrm_url:
+        config = tmp_path / "wfsync.toml"
+        config.write_text(
+            f"""
+[fortnox]
+base_url = "{fortnox_url}/3"
+token_url = "{fortnox_url}/oauth-v1/token"
+client_id = "wfsync-cli"
+client_secret = "cli-secret"
+refresh_token = "{refresh}"
+
+[webcrm]
+base_url = "{webcrm_url}"
+auth_code = "{auth_code}"
+
+[state]
+url = "sqlite:///{tmp_path / "state.db"}"
+""",
+            encoding="utf-8",
+        )
+        yield config, fortnox, webcrm
+
+
+def wfsync(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [WFSYNC, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=config.parent,
+    )
+
+
+@pytest.mark.slow
+def test_import_sync_status_as_a_user(
+    configured: tuple[Path, FortnoxSimulator, WebcrmSimulator],
+) -> None:
+    config, fortnox, webcrm = configured
+    early = wfsync(config, "sync", "--once")
+    assert early.returncode == 1
+    assert "wfsync import" in early.stderr and "Traceback" not in early.stderr
+
+    dry = wfsync(config, "import", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run" in dry.stderr
+    assert [r for r in webcrm.writes if not r.path.lower().startswith("/auth")] == []
+    assert fortnox.writes() == []
+
+    done = wfsync(config, "import")
+    assert done.returncode == 0, done.stderr
+    assert "API calls: Fortnox" in done.stderr
+    active = [c for c in fortnox.store.customers.values() if c.get("Active", True)]
+    status = wfsync(config, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["imported"] is True
+    assert report["runs"]["import"]["status"] == "ok"
+    assert [e["message"] for e in report["errors"]] == []
+    assert report["links"]["customer"]["active"] == len(active)
+
+    again = wfsync(config, "sync", "--once")
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.slow
+def test_run_refuses_a_second_instance_and_stops_cleanly_on_sigterm(
+    configured: tuple[Path, FortnoxSimulator, WebcrmSimulator],
+) -> None:
+    config, _fortnox, _webcrm = configured
+    assert wfsync(config, "import").returncode == 0
+    first = subprocess.Popen(
+        [WFSYNC, "--config", str(config), "run"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=config.parent,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert first.stderr is not None
+        line = first.stderr.readline()
+        deadline = time.monotonic() + 20
+        while "syncing" not in line and time.monotonic() < deadline:
+            line = first.stderr.readline()
+        assert "syncing" in line
+        second = wfsync(config, "run", timeout=30)
+        assert second.returncode == 1
+        assert "already" in second.stderr and "Traceback" not in second.stderr
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
