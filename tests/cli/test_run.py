@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.servers import serve
+
 from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.webcrm.simulator import WebcrmSimulator
 
