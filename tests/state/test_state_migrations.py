@@ -108,6 +108,10 @@ def test_unsupported_or_unreachable_databases_are_one_line_errors(tmp_path: Path
         StateStore.open("mysql://root@localhost/wfsync")
     with pytest.raises(StateError, match="cannot create the state database"):
         StateStore.open(f"sqlite:///{tmp_path / 'no-such-dir' / 'wfsync.db'}")
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("this is not SQLite\n" * 200)
+    with pytest.raises(StateError, match="cannot open state database"):
+        StateStore.open(f"sqlite:///{not_a_database}")
     with pytest.raises(StateError, match="cannot open state database") as caught:
         StateStore.open("postgresql+psycopg://wfsync:hunter2@127.0.0.1:1/state")
     assert "hunter2" not in str(caught.value)

@@ -207,6 +207,6 @@ def upgrade_to_head(engine: Engine) -> None:
             f"state database {redact(engine.url)} has a schema this wfsync does not know "
             f"({exc}); was it written by a newer version?"
         ) from exc
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:  # unreachable server, not a database file, no rights
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StateError(f"cannot open state database {redact(engine.url)}: {reason}") from exc
