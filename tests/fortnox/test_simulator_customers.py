@@ -239,3 +239,12 @@ async def test_a_rejected_update_changes_nothing(fortnox_http: httpx.AsyncClient
     customer = (await fortnox_http.get("customers/1")).json()["Customer"]
     assert customer["DefaultDeliveryTypes"]["Invoice"] == "PRINT"
     assert customer["Email"] == "a@atom.se"
+
+
+async def test_keys_with_slashes_are_addressed_percent_encoded(
+    fortnox_http: httpx.AsyncClient,
+) -> None:
+    created = await _create(fortnox_http, Name="Snedstreck AB", CustomerNumber="K/7")
+    assert created.json()["Customer"]["@url"] == "https://api.fortnox.se/3/customers/K%2F7"
+    fetched = await fortnox_http.get("customers/K%2F7")
+    assert fetched.json()["Customer"]["Name"] == "Snedstreck AB"

@@ -92,7 +92,7 @@ class SimulatorApp:
         elif path == "/oauth-v1/auth" and request.method == "GET":
             response, client_id = await self.authority.consent_endpoint(request), None
         elif path.startswith("/3/"):
-            response, client_id = await self._api(request, path[2:])
+            response, client_id = await self._api(request, _encoded_api_path(request))
         else:
             response, client_id = _json(404, {"message": "not found"}), None
         if fault is not None and fault.timeout and fault.after_processing:
@@ -154,6 +154,18 @@ class SimulatorApp:
                 request.method, path, dict(request.query_params), status, parsed, client
             )
         )
+
+
+def _encoded_api_path(request: Request) -> str:
+    """The path below ``/3`` still percent-encoded, so a key may contain ``/`` (``A%2F1``).
+
+    Route parameters are decoded after matching (see :meth:`Router.match`).
+    """
+    raw = request.scope.get("raw_path")
+    path = raw.decode("utf-8", "replace").split("?", 1)[0] if raw else request.url.path
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    return path[2:]
 
 
 def _negotiate(request: Request, body: bytes) -> None:

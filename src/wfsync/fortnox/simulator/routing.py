@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 
@@ -65,13 +66,16 @@ class Router:
         self.routes.append(Route(method, re.compile(f"^{regex}$"), handler, scope))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | bool:
-        """The route and its path parameters; False = no such path, True = wrong method."""
+        """The route and its decoded parameters for a percent-encoded ``path``.
+
+        False = no such path, True = the path exists but not for this method.
+        """
         path_exists = False
         for route in self.routes:
             found = route.pattern.match(path)
             if found is None:
                 continue
             if route.method == method:
-                return route, found.groupdict()
+                return route, {name: unquote(value) for name, value in found.groupdict().items()}
             path_exists = True
         return path_exists
