@@ -289,3 +289,25 @@ async def test_customer_in_use_cannot_be_deleted(
 ) -> None:
     shop.ui.create_order("1", rows=[])
     assert (await fortnox_http.delete("customers/1")).status_code == 400
+
+
+async def test_rows_for_an_export_customer_default_to_zero_vat(
+    shop: FortnoxSimulator, fortnox_http: httpx.AsyncClient
+) -> None:
+    export = shop.ui.create_customer(Name="Fjord AS", CountryCode="NO", VATType="EXPORT")
+    response = await fortnox_http.post(
+        "invoices",
+        json={
+            "Invoice": {
+                "CustomerNumber": export,
+                "InvoiceRows": [
+                    {"ArticleNumber": "101", "DeliveredQuantity": 1},
+                    {"Description": "Frakt", "DeliveredQuantity": 1, "Price": 50},
+                ],
+            }
+        },
+    )
+    invoice = response.json()["Invoice"]
+    assert [row["VAT"] for row in invoice["InvoiceRows"]] == [0, 0]
+    assert invoice["TotalVAT"] == 0
+    assert invoice["Country"] == "Norge"

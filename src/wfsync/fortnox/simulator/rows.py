@@ -218,6 +218,8 @@ def _new_row(
 ) -> Record:
     changes = parse_changes(rules.fields, payload, creating=True)
     row = defaults(rules.fields)
+    if _vat_exempt(store, header):
+        row["VAT"] = _ZERO
     _inherit(store, header, row, changes)
     apply_changes(row, changes)
     _validate(store, row, changes)
@@ -246,11 +248,17 @@ def _inherit(store: TenantStore, header: Record, row: Record, changes: dict[str,
         raise ApiProblem.invalid(Code.ARTICLE_NOT_FOUND, "Kan inte hitta artikeln.")
     row["Description"] = article["Description"]
     row["Unit"] = article["Unit"] or ""
-    row["VAT"] = article["VAT"]
+    row["VAT"] = _ZERO if _vat_exempt(store, header) else article["VAT"]
     row["AccountNumber"] = article["SalesAccount"]
     quantity = changes.get("OrderedQuantity", changes.get("DeliveredQuantity", _ZERO))
     price = price_for(store, str(header.get("PriceList") or "A"), number, Decimal(quantity))
     row["Price"] = _ZERO if price is None else price
+
+
+def _vat_exempt(store: TenantStore, header: Record) -> bool:
+    """Rows for export and reverse-charge customers default to 0 % VAT."""
+    customer = store.customers.get(str(header.get("CustomerNumber") or ""))
+    return customer is not None and customer.get("VATType") not in (None, "SEVAT", "EUVAT")
 
 
 def _validate(store: TenantStore, row: Record, changes: dict[str, Any]) -> None:
