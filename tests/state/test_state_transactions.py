@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
-from wfsync.state import Link, LinkClashError, StateError, StateStore
+from wfsync.state import Failure, Link, LinkClashError, StateError, StateStore
 
 
 class Crash(Exception):
@@ -141,3 +142,22 @@ async def test_writing_while_another_task_awaits_inside_a_transaction_fails_fast
 
     assert [link.webcrm_id for link in store.links("customer")] == ["1"]
     store.save_link(Link(kind="customer", webcrm_id="2"))  # fine once it has ended
+
+
+def test_two_processes_recording_the_same_first_failure_share_one_row(
+    store: StateStore, other_store: StateStore
+) -> None:
+    results: list[Failure] = []
+    racer = threading.Thread(
+        target=lambda: results.append(
+            other_store.record_failure("customer", "webcrm", "1", "create", "second")
+        )
+    )
+    with store.transaction():
+        store.record_failure("customer", "webcrm", "1", "create", "first")
+        racer.start()
+        time.sleep(0.1)  # the racer reaches the database and waits on our row
+    racer.join(timeout=20)
+
+    assert [(f.attempts, f.message) for f in results] == [(2, "second")]
+    assert [f.id for f in store.failures()] == [results[0].id]
