@@ -293,3 +293,12 @@ async def test_offset_skips_records_and_total_counts_what_remains(
     assert body["MetaInformation"]["@TotalResources"] == 2
     beyond = (await fortnox_http.get("customers", params={"offset": 10})).json()
     assert beyond["MetaInformation"]["@TotalResources"] == 0
+
+
+async def test_injected_401_looks_like_a_rejected_token(
+    fortnox_sim: FortnoxSimulator, fortnox_http: httpx.AsyncClient
+) -> None:
+    fortnox_sim.faults.add(path_prefix="/3/", status=401)
+    rejected = await fortnox_http.get("customers")
+    assert (rejected.status_code, rejected.json()) == (401, {"message": "unauthorized"})
+    assert (await fortnox_http.get("customers")).status_code == 200

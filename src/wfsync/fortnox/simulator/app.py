@@ -110,6 +110,8 @@ class SimulatorApp:
             return _json(429, {"message": "Too Many Requests"})
         if fault.status is not None and fault.status >= 500:
             return _error(ApiProblem(fault.status, Code.SYSTEM_EXCEPTION, "System exception"))
+        if fault.status == 401:
+            return _json(401, {"message": "unauthorized"})
         if fault.status is not None:
             return _json(fault.status, {"message": "simulated fault"})
         return None
