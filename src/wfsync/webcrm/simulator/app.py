@@ -72,8 +72,8 @@ class WebcrmSimulator:
         self.tenant = Tenant.configure(organisation_types, custom_fields)
         self.backend = Backend.create(self.clock, self.tenant)
         self.quirks = self.backend.quirks
-        self.auth = Authenticator(self.clock)
         self.rate_limiter = RateLimiter(self.clock, rate_limit)
+        self.auth = Authenticator(self.clock, self.rate_limiter)
         self.faults = FaultPlan()
         self.hooks = HookRegistry(self.clock)
         self.requests: list[RecordedRequest] = []

@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from wfsync.clock import Clock
 from wfsync.webcrm.simulator.errors import BadRequest, UnsupportedMediaType
+from wfsync.webcrm.simulator.ratelimit import RateLimiter
 from wfsync.webcrm.simulator.routing import Call, json_response
 
 __all__ = ["ACCESS_TOKEN_LIFETIME", "ApplicationToken", "Authenticator"]
@@ -49,8 +50,10 @@ class _Grant:
 class Authenticator:
     """Issues and checks access tokens for the registered application tokens."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, limiter: RateLimiter | None = None) -> None:
         self._clock = clock
+        #: Logins count against their application token's quota like any other request.
+        self._limiter = limiter
         self._applications: dict[str, ApplicationToken] = {}
         self._grants: dict[str, _Grant] = {}
         self._refresh: dict[str, ApplicationToken] = {}
@@ -90,6 +93,9 @@ class Authenticator:
                 _token_response(None, error="invalid_grant", description="Invalid authCode."),
                 status=401,
             )
+        throttled = self._limiter.admit(application.code) if self._limiter else None
+        if throttled is not None:
+            return throttled
         return json_response(_token_response(self._issue(application)))
 
     async def api_refresh(self, call: Call) -> Response:
@@ -103,9 +109,6 @@ class Authenticator:
                 status=401,
             )
         return json_response(_token_response(self._issue(application)))
-
-    def application_for_login(self, code: str) -> ApplicationToken | None:
-        return self._applications.get(code.strip().casefold())
 
     def _issue(self, application: ApplicationToken) -> tuple[str, str]:
         expires = self._clock.now() + timedelta(seconds=ACCESS_TOKEN_LIFETIME)
