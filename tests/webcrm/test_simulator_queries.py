@@ -250,3 +250,76 @@ async def test_any_escaped_text_matches_exactly_itself(value: str) -> None:
         )
     assert response.status_code == 200, response.text
     assert [row["OrganisationId"] for row in response.json()] == [target]
+
+
+CITIES = ["Lund", "lund", "Malmö", "Umeå", ""]
+
+
+def _condition() -> st.SearchStrategy[tuple[str, Any]]:
+    """(SQL text, Python predicate over (city, owner)) pairs, nested with AND/OR/NOT."""
+    city = st.sampled_from(["Lund", "MALMÖ", "Umeå", "Kiruna", ""]).flatmap(
+        lambda value: st.sampled_from(
+            [
+                (
+                    f"OrganisationCity = '{value}'",
+                    lambda c, o, v=value: c.casefold() == v.casefold(),
+                ),
+                (
+                    f"OrganisationCity <> '{value}'",
+                    lambda c, o, v=value: c.casefold() != v.casefold(),
+                ),
+            ]
+        )
+    )
+    owner = st.integers(min_value=0, max_value=4).flatmap(
+        lambda value: st.sampled_from(
+            [
+                (f"OrganisationOwner < {value}", lambda c, o, v=value: o < v),
+                (f"OrganisationOwner >= {value}", lambda c, o, v=value: o >= v),
+                (f"OrganisationOwner IN ({value}, 2)", lambda c, o, v=value: o in (v, 2)),
+            ]
+        )
+    )
+
+    def combine(children: st.SearchStrategy[tuple[str, Any]]) -> st.SearchStrategy[tuple[str, Any]]:
+        both = st.tuples(children, children)
+        return st.one_of(
+            both.map(
+                lambda p: (
+                    f"({p[0][0]}) AND ({p[1][0]})",
+                    lambda c, o, p=p: p[0][1](c, o) and p[1][1](c, o),
+                )
+            ),
+            both.map(
+                lambda p: (
+                    f"({p[0][0]}) OR ({p[1][0]})",
+                    lambda c, o, p=p: p[0][1](c, o) or p[1][1](c, o),
+                )
+            ),
+            children.map(lambda x: (f"NOT ({x[0]})", lambda c, o, x=x: not x[1](c, o))),
+        )
+
+    return st.recursive(st.one_of(city, owner), combine, max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(st.sampled_from(CITIES), st.integers(min_value=0, max_value=4)), max_size=8
+    ),
+    condition=_condition(),
+)
+async def test_where_agrees_with_a_reference_evaluator(
+    records: list[tuple[str, int]], condition: tuple[str, Any]
+) -> None:
+    script, predicate = condition
+    sim = WebcrmSimulator(clock=FakeClock(), rate_limit=None)
+    for city, owner in records:
+        sim.ui.create_organisation(Name="X", City=city, Owner=owner)
+    async with api(sim) as client:
+        response = await run(
+            client, f"SELECT OrganisationId FROM Organisation WHERE {script}", Size=1000
+        )
+    assert response.status_code == 200, response.text
+    expected = [n for n, (city, owner) in enumerate(records, start=1) if predicate(city, owner)]
+    assert [row["OrganisationId"] for row in response.json()] == expected
