@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ from wfsync.webcrm.simulator import (
     build_standalone_app,
 )
 
-from .simkit import BASE_URL, api, new_organisation
+from .simkit import AUTH_CODE, BASE_URL, api, new_organisation
 
 
 @pytest.fixture
@@ -252,3 +253,42 @@ def test_standalone_app_loads_a_seed_file(tmp_path: Path) -> None:
     assert isinstance(app, WebcrmSimulator)
     assert [o["OrganisationName"] for o in app.backend.organisations.rows()] == ["Fil AB"]
     assert str(seed) in banner
+
+
+async def test_ui_person_delivery_edits_and_deletes(sim: WebcrmSimulator) -> None:
+    org_id = sim.ui.create_organisation(Name="Kund AB")
+    person = sim.ui.create_person(org_id, FirstName="Eva", LastName="Ek")
+    sim.ui.update_person(person, Title="VD")
+    delivery_id = sim.ui.create_delivery(org_id, OrderDate=date(2024, 5, 2))
+    sim.ui.update_delivery(delivery_id, Status="Completed", Custom5="Yes")
+    async with api(sim) as client:
+        await client.post(
+            "/Organisations/Hooks",
+            json={
+                "Id": 0,
+                "TargetUrl": "https://h.example/x",
+                "EventType": "Delete",
+                "IsEnabled": True,
+                "Filter": ["All"],
+            },
+        )
+        person_body = (await client.get(f"/Persons/{person}")).json()
+        delivery = (await client.get(f"/Deliveries/{delivery_id}")).json()
+        sim.ui.delete_organisation(org_id)
+        gone = await client.get(f"/Organisations/{org_id}")
+    assert person_body["PersonName"] == "Eva Ek" and person_body["PersonTitle"] == "VD"
+    assert delivery["DeliveryStatus"] == "Completed" and delivery["DeliveryCustom5"] == "Yes"
+    assert delivery["DeliveryOrderDate"] == "2024-05-02T00:00:00.000"
+    assert gone.status_code == 404
+    assert [(e.event_type, e.record_id) for e in sim.hooks.events] == [("Delete", org_id)]
+
+
+async def test_rate_limiter_reports_usage_per_token(sim: WebcrmSimulator, clock: FakeClock) -> None:
+    async with api(sim) as client:
+        await client.get("/Organisations")
+        await client.get("/Organisations")
+        used_now = sim.rate_limiter.used(AUTH_CODE)
+        clock.advance(60)
+        used_later = sim.rate_limiter.used(AUTH_CODE)
+    assert used_now == 3  # login + two reads
+    assert used_later == 0
