@@ -7,6 +7,7 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +17,7 @@ from pydantic import SecretStr
 
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings
-from wfsync.fortnox import FortnoxClient, MemoryTokenStore, TokenSet
+from wfsync.fortnox import FileTokenStore, FortnoxClient, MemoryTokenStore, TokenSet
 from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.http.errors import AuthError
 from wfsync.http.retry import RetryPolicy
@@ -147,9 +148,10 @@ async def test_consent_url_round_trip_and_code_exchange(
     assert token_calls(sim) == [200, 400]
 
 
-def test_consent_url_encodes_scopes_with_percent_20() -> None:
-    fortnox = FortnoxClient(settings(scopes=["customer", "article"]), MemoryTokenStore())
-    url = fortnox.auth.authorize_url("s", service_account=True)
+async def test_consent_url_encodes_scopes_with_percent_20() -> None:
+    async with FortnoxClient(settings(scopes=["customer", "article"]), MemoryTokenStore()) as fx:
+        url = fx.auth.authorize_url("s", service_account=True)
+    assert url.startswith("https://apps.fortnox.se/oauth-v1/auth?")
     assert "scope=customer%20article" in url
     assert "account_type=service" in url
 
@@ -205,6 +207,25 @@ async def test_two_clients_sharing_a_store_never_spend_the_same_token(
     assert (
         first.auth.grants.get("refresh_token", 0) + second.auth.grants.get("refresh_token", 0) == 2
     )
+
+
+async def test_two_file_stores_on_one_file_refresh_once(
+    sim: FortnoxSimulator, clock: FakeClock, customer: str, tmp_path: Path
+) -> None:
+    """As two worker processes would: separate stores, one token file, one refresh."""
+    path = tmp_path / "fortnox-tokens.json"
+    token = SecretStr(sim.issue_refresh_token(CLIENT_ID))
+    first = client_for(sim, FileTokenStore(path), clock, refresh_token=token)
+    second = client_for(sim, FileTokenStore(path), clock, refresh_token=token)
+    async with first, second:
+        await first.customers.get(customer)  # bootstrap, saved to the file
+        await second.customers.get(customer)  # finds it in the file: no refresh
+        clock.advance(3600)
+        await asyncio.gather(
+            *(c.customers.get(customer) for c in (first, second) for _ in range(5))
+        )
+    assert token_calls(sim) == [200, 200]
+    assert 401 not in api_statuses(sim)
 
 
 async def test_a_401_renews_once_and_retries(
