@@ -48,6 +48,28 @@ class SyncContext:
     #: Start of the change window of the Fortnox feed being processed (for "newest").
     fortnox_window_start: datetime | None = None
 
+    _parked: dict[tuple[str, str, str], str | None] | None = None
+
+    def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:
+        """Whether this record waits for a human: skipped by the admin, or failed in a
+        way only a change can fix (ambiguous match, number taken) and unchanged since."""
+        if self._parked is None:
+            self._parked = {}
+            for failure in self.store.failures(status="open"):
+                detail = failure.detail or {}
+                if detail.get("retry") == "on_change":
+                    key = (failure.kind, failure.source, failure.source_id)
+                    self._parked[key] = detail.get("fingerprint")
+        if self._parked.get((entity, source, source_id), "") == fingerprint:
+            return True
+        return self.store.is_skipped(entity, source, source_id)
+
+    def finish_intents(self, entity: str, target: str, source_id: str) -> None:
+        """A record was linked: any create we had started for it is settled."""
+        for intent in self.store.open_intents(entity):
+            if intent.target == target and intent.source_id == source_id:
+                self.store.finish_intent(intent.id)
+
     def plan(self, entity: str, action: str, target: str, ident: str, detail: str = "") -> None:
         self.report.plan(PlannedOp(entity, action, target, ident, detail))
         log.info("plan %s %s → %s: %s %s", entity, action, target, ident, detail)

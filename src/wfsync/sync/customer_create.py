@@ -288,9 +288,12 @@ class CustomerCreator:
                     else ctx.settings.sync.fortnox_company_type
                 )
                 org = await ctx.webcrm.organisations.update(org.id, {"OrganisationType": new_type})
-        link = ctx.store.save_link(
-            Link(id=None, kind=KIND, webcrm_id=webcrm_id, fortnox_id=fortnox_id)
-        )
+        with ctx.store.transaction():
+            link = ctx.store.save_link(
+                Link(id=None, kind=KIND, webcrm_id=webcrm_id, fortnox_id=fortnox_id)
+            )
+            ctx.finish_intents(KIND, "fortnox", webcrm_id)
+            ctx.finish_intents(KIND, "webcrm", fortnox_id)
         ctx.report.count(KIND, "linked")
         log.info("linked %s to Fortnox %s (%s)", ident, fortnox_id, reason)
         await self.customers.reconcile(link, org=org, fortnox_record=fortnox_record)

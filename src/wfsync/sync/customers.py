@@ -76,7 +76,11 @@ class CustomerSync:
         key = str(org.id)
         store = self.ctx.store
         customer = self.from_webcrm(org)
-        async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=hash_of(customer)):
+        fingerprint = hash_of(customer)
+        if self.ctx.parked(KIND, "webcrm", key, fingerprint):
+            self.ctx.report.count(KIND, "waiting")
+            return
+        async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=fingerprint):
             link = store.get_link(KIND, webcrm_id=key)
             if link is None:
                 if not self.synced_type(org):
@@ -106,7 +110,11 @@ class CustomerSync:
             if record is None:
                 return
         customer = self.from_fortnox(record)
-        async with self.ctx.guard(KIND, "fortnox", number, "sync", fingerprint=hash_of(customer)):
+        fingerprint = hash_of(customer)
+        if self.ctx.parked(KIND, "fortnox", number, fingerprint):
+            self.ctx.report.count(KIND, "waiting")
+            return
+        async with self.ctx.guard(KIND, "fortnox", number, "sync", fingerprint=fingerprint):
             link = store.get_link(KIND, fortnox_id=number)
             if link is None:
                 if not customer.active:

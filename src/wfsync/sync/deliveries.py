@@ -40,7 +40,7 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines, sort_orders
-from wfsync.sync.links import hash_of, pause, store_snapshots
+from wfsync.sync.links import hash_of, pause, resume, store_snapshots
 from wfsync.sync.merge import FieldConflict, MergeResult, Ownership, three_way
 from wfsync.webcrm.delivery_mapping import (
     delivery_fields,
@@ -62,6 +62,7 @@ KIND = "delivery"
 LINE_IDS = "webcrm_line_ids"
 #: Number of the invoice Fortnox made from a linked order (``link.extra``).
 INVOICE_NUMBER = "invoice_number"
+PAUSED_CUSTOMER = "the organisation is no longer a synced customer (its Type)"
 
 Document = FortnoxOrder | FortnoxInvoice
 
@@ -174,9 +175,14 @@ class DeliverySync:
                 await self.creator.from_webcrm(delivery, lines)
                 return
             if link.state == "paused":
-                ctx.report.count(KIND, "paused")
-                return
-            if not force and link.webcrm_hash == hash_of(self.from_webcrm(delivery, lines)):
+                if link.note != PAUSED_CUSTOMER or not await self.customer_synced(
+                    delivery.organisation_id
+                ):
+                    ctx.report.count(KIND, "paused")
+                    return
+                if not ctx.dry_run:
+                    link = resume(ctx.store, link)
+            elif not force and link.webcrm_hash == hash_of(self.from_webcrm(delivery, lines)):
                 ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, delivery=delivery, lines=lines)
@@ -249,7 +255,7 @@ class DeliverySync:
             self._pause(link, f"the {kind} no longer exists in Fortnox")
             return
         if await self.customer_synced(delivery.organisation_id) is False:
-            self._pause(link, "the organisation is not a synced customer (its Type)")
+            self._pause(link, PAUSED_CUSTOMER)
             return
         webcrm_now = self.from_webcrm(delivery, lines)
         header, line_merge = self.merge(link, kind, webcrm_now, fortnox_now, delivery, lines)
