@@ -14,6 +14,7 @@ from typing import Any
 from tests.sync.conftest import World
 from wfsync.state import Link
 from wfsync.sync.deliveries import DeliverySync
+from wfsync.sync.engine import SyncEngine
 
 COMPANY = "Kund – Företag"
 ARTICLES = {"A1": "Hammare", "A2": "Spik 100-pack", "A3": "Skruvdragare"}
@@ -108,16 +109,33 @@ async def cycle(world: World, minutes: float = 6) -> None:
         )
         if newest is not None:
             world.store.set_cursor("webcrm", "deliveries", newest.isoformat())
+        await retry(world, engine, "webcrm")
         started = world.clock.now()
         await engine.sync_fortnox()
         cursor = _cursor(world, "fortnox", "orders")
         await DeliverySync(engine.context()).fortnox_feed(
             cursor - timedelta(minutes=5) if cursor else None
         )
+        await retry(world, engine, "fortnox")
         world.store.set_cursor("fortnox", "orders", started.isoformat())
         world.store.set_cursor("fortnox", "invoices", started.isoformat())
     world.calls[-1]["fortnox_writes"] = len(world.fortnox.writes()) - writes_before[0]
     world.calls[-1]["webcrm_writes"] = len(world.webcrm.writes) - writes_before[1]
+
+
+async def retry(world: World, engine: SyncEngine, source: str) -> None:
+    """The error inbox, retried at the end of each direction (as the engine does)."""
+    sync = DeliverySync(engine.context())
+    for failure in world.store.failures():
+        if failure.kind == "delivery" and failure.source == source:
+            await sync.retry_failure(failure)
+
+
+async def webcrm_only(world: World) -> None:
+    """Just the webCRM deliveries feed, from the start of time."""
+    world.clock.advance(60)
+    async with world.engine() as engine:
+        await DeliverySync(engine.context()).webcrm_feed(None)
 
 
 async def sweep(world: World) -> None:
