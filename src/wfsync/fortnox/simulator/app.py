@@ -74,8 +74,8 @@ class SimulatorApp:
         request = Request(scope, receive)
         await request.body()  # read once up front; Starlette caches it for later reads
         response, client_id = await self._respond(request)
-        await response(scope, receive, send)
         self._record(request, await request.body(), response.status_code, client_id)
+        await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> tuple[Response, str | None]:
         path = request.url.path

@@ -97,7 +97,7 @@ def _rows_match(name: str) -> Callable[[Record, str], bool]:
 
 def _account_bound(lower: bool) -> Callable[[Record, str], bool]:
     def search(record: Record, needle: str) -> bool:
-        if not needle.isdigit():
+        if not (needle.isascii() and needle.isdigit()):
             return False
         bound = int(needle)
         accounts = [int(row["AccountNumber"]) for row in record["InvoiceRows"]]

@@ -72,7 +72,7 @@ class TenantStore:
             number = self.highest.get(series, 0) + 1
             self.highest[series] = number
             return str(number)
-        if explicit.isdigit():
+        if explicit.isascii() and explicit.isdigit():
             self.highest[series] = max(self.highest.get(series, 0), int(explicit))
         return explicit
 
