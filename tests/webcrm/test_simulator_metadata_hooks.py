@@ -169,3 +169,28 @@ def test_custom_fields_must_name_writable_text_slots(slot: str) -> None:
 def test_organisation_types_must_not_repeat() -> None:
     with pytest.raises(ValueError):
         WebcrmSimulator(organisation_types=["-- Välj --", "Kund", "Kund"])
+
+
+async def test_automatic_delivery_calls_the_target_after_each_request(
+    sim: WebcrmSimulator,
+) -> None:
+    received: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        return httpx.Response(500 if "broken" in str(request.url) else 200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(target)) as hook_client:
+        sim.hooks.auto_deliver = hook_client
+        async with api(sim) as client:
+            await client.post("/Organisations/Hooks", json={**HOOK, "EventType": "Create"})
+            await client.post(
+                "/Organisations/Hooks",
+                json={**HOOK, "EventType": "Create", "TargetUrl": "https://broken.example/h"},
+            )
+            await new_organisation(client)
+            after_create = list(received)
+            await client.get("/Organisations")
+    assert after_create == ["https://sync.example.com/hooks/1", "https://broken.example/h"]
+    assert len(received) == 2  # nothing new to deliver after a read
+    assert [reason for _, reason in sim.hooks.failures] == ["HTTP 500"]

@@ -139,6 +139,7 @@ class WebcrmSimulator:
         finally:
             self.requests.append(RecordedRequest(method, path, query, status))
         await response(scope, receive, send)
+        await self.hooks.deliver_automatically()
 
     async def _respond(self, request: Request, method: str, path: str) -> Response:
         fault = self.faults.take(method, path)

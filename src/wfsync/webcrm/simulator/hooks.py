@@ -86,6 +86,10 @@ class HookRegistry:
         self._next_id = 1
         self.events: list[HookEvent] = []
         self._delivered = 0
+        #: When set, pending events are POSTed with this client after every API request.
+        self.auto_deliver: httpx.AsyncClient | None = None
+        #: Deliveries that failed (target unreachable or non-2xx); never retried.
+        self.failures: list[tuple[HookEvent, str]] = []
 
     def on_change(self, entity: str, event_type: str, record_id: int) -> None:
         """Collection listener: queue one event per enabled matching hook."""
@@ -97,12 +101,27 @@ class HookRegistry:
                 self.events.append(HookEvent(hook_id, target, entity, event_type, record_id, now))
 
     async def deliver(self, client: httpx.AsyncClient) -> int:
-        """POST every event not yet delivered to its target; returns how many were sent."""
+        """POST every event not yet delivered to its target; returns how many were sent.
+
+        A target that fails is recorded in :attr:`failures` and not retried (the
+        real retry policy is unknown; the sync must not depend on callbacks).
+        """
         pending = self.events[self._delivered :]
-        for event in pending:
-            await client.post(event.target_url, json=event.payload())
         self._delivered = len(self.events)
+        for event in pending:
+            try:
+                response = await client.post(event.target_url, json=event.payload())
+            except httpx.HTTPError as exc:
+                self.failures.append((event, f"{type(exc).__name__}: {exc}"))
+                continue
+            if not response.is_success:
+                self.failures.append((event, f"HTTP {response.status_code}"))
         return len(pending)
+
+    async def deliver_automatically(self) -> None:
+        """Called after each request: deliver pending events if :attr:`auto_deliver` is set."""
+        if self.auto_deliver is not None and len(self.events) > self._delivered:
+            await self.deliver(self.auto_deliver)
 
     def register(self, router: Router) -> None:
         for entity, (path, filters) in HOOK_FILTERS.items():

@@ -2,13 +2,14 @@
 
 Runs on the system clock with sample data (or a seed file, or nothing), one
 well-known demo application token, and timeouts that hold the socket open so
-the caller's own timeout fires.
+the caller's own timeout fires. Registered webhooks are called for real.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from starlette.types import ASGIApp
 
 from wfsync.clock import SystemClock
@@ -32,6 +33,7 @@ def build_standalone_app(*, seed: Path | None, empty: bool, base_url: str) -> tu
             reason = exc.message if isinstance(exc, ApiProblem) else str(exc)
             raise ConfigError(f"{seed}: not a usable webCRM seed file: {reason}") from None
     simulator.faults.real_server = True
+    simulator.hooks.auto_deliver = httpx.AsyncClient(timeout=5.0)
     token = simulator.add_api_token(DEMO_AUTH_CODE, name="Demo API")
     contents = "empty" if empty and seed is None else (str(seed) if seed else "Swedish sample data")
     banner = "\n".join(
