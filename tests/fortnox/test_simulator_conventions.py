@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wfsync.clock import FakeClock
 from wfsync.fortnox.simulator import FortnoxSimulator
@@ -302,3 +305,30 @@ async def test_injected_401_looks_like_a_rejected_token(
     rejected = await fortnox_http.get("customers")
     assert (rejected.status_code, rejected.json()) == (401, {"message": "unauthorized"})
     assert (await fortnox_http.get("customers")).status_code == 200
+
+
+@settings(max_examples=25, deadline=None)
+@given(count=st.integers(min_value=0, max_value=40), limit=st.integers(min_value=1, max_value=15))
+def test_paging_visits_every_record_exactly_once(count: int, limit: int) -> None:
+    async def walk() -> tuple[list[str], int]:
+        sim = FortnoxSimulator(clock=FakeClock(), rate_limit=None)
+        sim.register_client("c", "s")
+        _customers(sim, count)
+        token = await _token(sim, "c", "s")
+        seen: list[str] = []
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=sim.app),
+            base_url="https://api.fortnox.se/3/",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as http:
+            page, pages = 1, 1
+            while page <= pages:
+                body = (await http.get("customers", params={"limit": limit, "page": page})).json()
+                pages = body["MetaInformation"]["@TotalPages"]
+                seen += [c["CustomerNumber"] for c in body["Customers"]]
+                page += 1
+        return seen, pages
+
+    seen, pages = asyncio.run(walk())
+    assert seen == [str(n) for n in range(1, count + 1)]
+    assert pages == -(-count // limit)
