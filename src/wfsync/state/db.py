@@ -193,9 +193,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema to the newest revision; safe to call on every start."""
+    """Bring the schema to the newest revision; safe to call on every start.
+
+    An up-to-date database is only read (no write lock), so ``wfsync status``
+    opens instantly while a sync is writing.
+    """
     config = alembic_config()
     try:
+        if current_revision(engine) == head_revision():
+            return
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 key = advisory_key(conn, "migrate")
