@@ -159,6 +159,10 @@ class _Session:
                 await self._add_tenants(message)
             elif command == "add-topics-v1":
                 await self._add_topics(message)
+            elif command == "remove-tenants-v1":
+                removed = set(message.get("accessTokens") or [])
+                self.tokens = [token for token in self.tokens if token not in removed]
+                await self.websocket.send_json({"response": "remove-tenants-v1", "result": "ok"})
             elif command == "subscribe-v1":
                 await self.websocket.send_json({"response": "subscribe-v1", "result": "ok"})
                 self._subscribe()
