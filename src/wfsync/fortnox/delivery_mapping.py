@@ -42,6 +42,7 @@ __all__ = [
     "row_fields",
     "rows_field",
     "webcrm_id_from_reference",
+    "write_blocked",
 ]
 
 DocumentKind = Literal["order", "invoice"]
@@ -216,3 +217,33 @@ def webcrm_id_from_reference(reference: str | None) -> int | None:
     """The webCRM delivery id in an ``ExternalInvoiceReference1`` we wrote, else None."""
     found = _REFERENCE.match(reference or "")
     return int(found.group(1)) if found else None
+
+
+def write_blocked(document: FortnoxOrder | FortnoxInvoice, *, rows: bool) -> str | None:
+    """Why a change cannot be written to ``document`` (None: it can), worded for the
+    error inbox: what happened and what to do instead. ``rows``: the change
+    includes rows."""
+    number = document.document_number
+    if isinstance(document, FortnoxInvoice):
+        if document.booked:
+            return (
+                f"invoice {number} is booked in Fortnox, so the change made in webCRM was "
+                "not sent; credit the invoice in Fortnox and make a new one"
+            )
+        if document.cancelled:
+            return f"invoice {number} is cancelled in Fortnox; the webCRM change was not sent"
+        if rows and document.order_reference is not None:
+            return (
+                f"the rows of invoice {number} come from order {document.order_reference} "
+                "and cannot be changed through the API; change them in Fortnox"
+            )
+        return None
+    if document.invoice_reference is not None:
+        return (
+            f"order {number} has been invoiced in Fortnox (invoice "
+            f"{document.invoice_reference}) and is locked, so the change made in webCRM "
+            f"was not sent; change invoice {document.invoice_reference} in Fortnox instead"
+        )
+    if document.cancelled:
+        return f"order {number} is cancelled in Fortnox; the webCRM change was not sent"
+    return None

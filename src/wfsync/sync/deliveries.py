@@ -34,6 +34,7 @@ from wfsync.fortnox.delivery_mapping import (
     delivery_from_order,
     document_fields,
     webcrm_id_from_reference,
+    write_blocked,
 )
 from wfsync.fortnox.models import FortnoxInvoice, FortnoxOrder
 from wfsync.http.errors import NotFoundError
@@ -206,6 +207,9 @@ class DeliverySync:
                     delivery = await ctx.webcrm.deliveries.get(origin)
                     await self.handle_webcrm(delivery)
                     return
+                if document.cancelled:
+                    ctx.report.count(KIND, "ignored")
+                    return
                 await self.creator.from_fortnox(kind, document, view)
                 return
             if link.state == "paused":
@@ -325,30 +329,7 @@ class DeliverySync:
         wants_rows = lines.fortnox_changed
         if not (wants_header or wants_rows):
             return None
-        number = document.document_number
-        if isinstance(document, FortnoxInvoice):
-            if document.booked:
-                return (
-                    f"invoice {number} is booked in Fortnox, so the change made in webCRM was "
-                    "not sent; credit the invoice in Fortnox and make a new one"
-                )
-            if document.cancelled:
-                return f"invoice {number} is cancelled in Fortnox; the webCRM change was not sent"
-            if wants_rows and document.order_reference is not None:
-                return (
-                    f"the rows of invoice {number} come from order {document.order_reference} "
-                    "and cannot be changed through the API; change them in Fortnox"
-                )
-            return None
-        if document.invoice_reference is not None:
-            return (
-                f"order {number} has been invoiced in Fortnox (invoice "
-                f"{document.invoice_reference}) and is locked, so the change made in webCRM "
-                f"was not sent; change invoice {document.invoice_reference} in Fortnox instead"
-            )
-        if document.cancelled:
-            return f"order {number} is cancelled in Fortnox; the webCRM change was not sent"
-        return None
+        return write_blocked(document, rows=wants_rows)
 
     # --- writing the merge ---------------------------------------------------------------
     async def _apply(
