@@ -147,6 +147,16 @@ async def test_filter_and_search(fortnox: FortnoxClient, sim: FortnoxSimulator) 
     matches = await fortnox.customers.list(name="acme")  # case-insensitive substring
     assert {i.name for i in matches} == {"Acme AB", "Bacme Handel"}
     assert list_calls(sim)[-1]["name"] == "acme"
+    calls = len(sim.requests)
+    with pytest.raises(ValueError, match="one search or filter"):
+        fortnox.customers.list(name="acme", city="Lund")
+    with pytest.raises(ValueError, match="one search or filter"):
+        fortnox.customers.list(name="acme", filter="active")
+    assert len(sim.requests) == calls  # refused before sending
+    sorted_matches = await fortnox.customers.list(
+        name="acme", sortby="name", sortorder="descending"
+    )
+    assert [i.name for i in sorted_matches] == ["Bacme Handel", "Acme AB"]
 
 
 async def test_not_found_carries_fortnox_code(fortnox: FortnoxClient) -> None:

@@ -31,6 +31,11 @@ def test_parses_seconds_and_date_only() -> None:
     assert from_stockholm("2021-06-01") == utc(2021, 5, 31, 22, 0)
 
 
+def test_event_timestamps_with_an_offset_are_exact() -> None:
+    stamp = from_stockholm("2017-12-28T14:59:16.500+01:00")
+    assert stamp == datetime(2017, 12, 28, 13, 59, 16, 500000, tzinfo=UTC)
+
+
 def test_rejects_garbage_and_naive_instants() -> None:
     with pytest.raises(ValueError):
         from_stockholm("yesterday")

@@ -65,12 +65,21 @@ def to_lastmodified(dt_utc: datetime) -> str:
 def from_stockholm(text: str) -> datetime:
     """Parse Fortnox's offset-less ``YYYY-MM-DD[ HH:MM[:SS]]`` into aware UTC.
 
+    A value that carries an offset (``2017-12-28T14:59:16.500+01:00``, as in
+    WebSocket events) is exact and simply converted.
+
     A local time that is ambiguous (October) or nonexistent (March) is
     resolved to the earlier of its two possible instants, so a cursor built
     from it can only overlap, never skip. (Python's ``fold=0`` already gives
     the earlier instant in October; in March the earlier one is ``fold=1``.)
     """
     value = text.strip().replace("T", " ")
+    try:
+        stamped = datetime.fromisoformat(value)
+    except ValueError:
+        stamped = None
+    if stamped is not None and stamped.tzinfo is not None:
+        return stamped.astimezone(UTC)  # carries its offset (WebSocket event timestamps)
     for fmt in _FORMATS:
         try:
             naive = datetime.strptime(value, fmt)

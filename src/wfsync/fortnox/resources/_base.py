@@ -41,6 +41,10 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
 _CREATE = RequestOptions(idempotent=False)
+#: Query parameters that combine with a resource-specific search or filter (§3.4).
+_GLOBAL_PARAMETERS = frozenset(
+    {"sortby", "sortorder", "financialyear", "financialyeardate", "fromdate", "todate"}
+)
 
 
 def segment(key: str | int | Decimal) -> str:
@@ -154,6 +158,10 @@ def _query(
         params[name.lower()] = str(value).lower() if isinstance(value, bool) else str(value)
     if filter is not None:
         params["filter"] = filter
+    specific = sorted(name for name in params if name not in _GLOBAL_PARAMETERS)
+    if len(specific) > 1:
+        # One resource-specific search or filter per request (§3.4); more give 2000588.
+        raise ValueError(f"Fortnox lists take one search or filter at a time, got {specific}")
     if lastmodified is not None:
         params["lastmodified"] = to_lastmodified(lastmodified)
     return params
