@@ -343,4 +343,4 @@ def test_connect_webcrm_with_a_bad_token_is_one_line(
     config.write_text(text, encoding="utf-8")
     assert run(["--config", str(config), "connect", "webcrm"]) == 1
     [line] = error_lines(capsys.readouterr().err)
-    assert "webCRM login failed" in line
+    assert "webCRM login failed" in line and "[webcrm] auth_code" in line

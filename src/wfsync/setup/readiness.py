@@ -32,7 +32,7 @@ from wfsync.setup.fortnox_connect import PROBE_RETRY, require_credentials
 from wfsync.setup.report import CheckRow, Readiness, Status
 from wfsync.setup.scopes import compare_scopes
 from wfsync.setup.state_probe import open_state
-from wfsync.setup.webcrm_connect import configured_types, inspect_webcrm
+from wfsync.setup.webcrm_connect import configured_types, inspect_webcrm, with_token_hint
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.webcrm.client import WebcrmClient
 
@@ -237,7 +237,8 @@ async def _check_webcrm(
         try:
             tenant = await inspect_webcrm(client, settings)
         except (ApiError, ConfigError) as exc:
-            report.add("webcrm_login", "webCRM login", Status.fail, str(exc))
+            detail = with_token_hint(str(exc)) if isinstance(exc, AuthError) else str(exc)
+            report.add("webcrm_login", "webCRM login", Status.fail, detail)
             for check, title in _WEBCRM_DEPENDENT:
                 report.add(check, title, Status.skip, "needs a working webCRM login")
             return

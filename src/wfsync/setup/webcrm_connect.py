@@ -21,6 +21,7 @@ import httpx
 
 from wfsync.clock import Clock
 from wfsync.config import Settings, SyncSettings
+from wfsync.http.errors import AuthError
 from wfsync.http.retry import RetryPolicy
 from wfsync.webcrm.client import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields, is_configurable_slot
@@ -31,6 +32,7 @@ __all__ = [
     "configured_types",
     "connect_webcrm",
     "inspect_webcrm",
+    "with_token_hint",
 ]
 
 #: A person is waiting: two quick tries, not five slow ones.
@@ -107,4 +109,16 @@ async def connect_webcrm(
     async with WebcrmClient(
         settings.webcrm, clock=clock, transport=transport, retry=PROBE_RETRY
     ) as client:
-        return await inspect_webcrm(client, settings)
+        try:
+            return await inspect_webcrm(client, settings)
+        except AuthError as exc:
+            raise AuthError(
+                with_token_hint(exc.message), system=exc.system, status=exc.status
+            ) from None
+
+
+def with_token_hint(message: str) -> str:
+    """``message`` plus where the token is configured, unless it already says so."""
+    if "auth_code" in message:
+        return message
+    return message + ": check [webcrm] auth_code (an API token created in webCRM)"
