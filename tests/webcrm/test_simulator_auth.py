@@ -164,3 +164,17 @@ async def test_rate_limit_none_disables_throttling(clock: FakeClock) -> None:
     async with api(sim) as client:
         statuses = {(await client.get("/Organisations")).status_code for _ in range(300)}
     assert statuses == {200}
+
+
+async def test_refresh_without_the_header_is_400(sim: WebcrmSimulator) -> None:
+    async with anonymous(sim) as client:
+        response = await client.post("/Auth/ApiRefresh", data={"refreshToken": "x"})
+    assert response.status_code == 400
+
+
+async def test_revoked_tokens_are_rejected(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        before = await client.get("/Organisations")
+        sim.auth.revoke_access_tokens()
+        after = await client.get("/Organisations")
+    assert before.status_code == 200 and after.status_code == 401

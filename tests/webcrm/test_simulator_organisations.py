@@ -315,3 +315,33 @@ async def test_timestamps_are_stored_in_utc_with_millisecond_precision(
         org_id = await new_organisation(client)
         body = (await client.get(f"/Organisations/{org_id}")).json()
     assert body["OrganisationCreatedAt"] == "2026-01-15T09:00:01.234"
+
+
+async def test_trailing_slash_and_json_media_type_variants(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        text_json = await client.post(
+            "/Organisations/",
+            content=b'{"OrganisationId": 0, "OrganisationName": "A"}',
+            headers={"Content-Type": "text/json; charset=utf-8"},
+        )
+        patch_json = await client.post(
+            "/Organisations",
+            content=b'{"OrganisationId": 0, "OrganisationName": "B"}',
+            headers={"Content-Type": "application/json-patch+json"},
+        )
+        read = await client.get(f"/Organisations/{text_json.json()}/")
+    assert text_json.status_code == 200 and patch_json.status_code == 200
+    assert read.json()["OrganisationName"] == "A"
+
+
+async def test_persons_batch_upsert(sim: WebcrmSimulator) -> None:
+    async with api(sim) as client:
+        org_id = await new_organisation(client)
+        answer = await client.patch(
+            "/Persons",
+            json=[
+                {"PersonId": 0, "PersonOrganisationId": org_id, "PersonLastName": "Ek"},
+                {"PersonId": 0, "PersonOrganisationId": org_id},
+            ],
+        )
+    assert answer.json()[0] == "1" and "PersonLastName" in answer.json()[1]
