@@ -148,6 +148,8 @@ async def test_booked_invoice_is_never_written_and_the_edit_goes_to_the_inbox(
     world.fortnox.ui.bookkeep_invoice(number)
     await cycle(world)
     assert world.webcrm.ui.delivery(delivery)["DeliveryCustom5"] == "Yes"
+    await cycle(world)
+    assert world.last_writes == 0
 
     world.webcrm.ui.update_delivery(delivery, DeliveryMemo="Ändrad efter bokföring")
     world.webcrm.ui.update_quotation_line(line, QuotationLineQuantity=9)
@@ -163,3 +165,19 @@ async def test_booked_invoice_is_never_written_and_the_edit_goes_to_the_inbox(
     assert "credit the invoice" in inbox[0].message
     # The webCRM edit is kept there, not overwritten.
     assert world.webcrm.ui.delivery(delivery)["DeliveryMemo"] == "Ändrad efter bokföring"
+
+
+async def test_faktura_delivery_edited_in_webcrm_updates_its_fortnox_order(world: World) -> None:
+    customer = await fortnox_customer(world)
+    number = world.fortnox.ui.create_order(customer, rows=ROWS, OrderDate="2026-11-18")
+    await cycle(world)
+    delivery, _ = only_delivery(world)
+    first = world.webcrm.ui.quotation_lines(delivery)[0]["QuotationLineId"]
+    world.webcrm.ui.update_quotation_line(first, QuotationLineQuantity=6)
+    world.webcrm.ui.update_delivery(delivery, DeliveryMemo="Från webCRM")
+    await cycle(world)
+    order = world.fortnox.ui.order(number)
+    assert order["Remarks"] == "Från webCRM"
+    assert rows(order)[0][2] == Decimal(6) and rows(order)[1][1] == "Spik special"
+    await cycle(world)
+    assert world.last_writes == 0

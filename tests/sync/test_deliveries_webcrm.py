@@ -75,6 +75,8 @@ async def test_delivery_becomes_an_invoice_in_invoice_mode(world: World) -> None
     shown = world.webcrm.ui.delivery(delivery)
     assert shown["DeliveryCustom3"] == link.fortnox_id
     assert shown["DeliveryCustom5"] == "No"
+    await cycle(world)
+    assert world.last_writes == 0
 
 
 async def test_quiet_second_cycle_writes_nothing(world: World) -> None:
