@@ -179,4 +179,3 @@ def fortnox_document_from_erp_id(value: str | None) -> tuple[str, str] | None:
     """``("order", "12")`` for ``fortnox-order-12``; None for anything else."""
     found = _ERP_ID.match((value or "").strip())
     return (found.group(1), found.group(2)) if found else None
-
