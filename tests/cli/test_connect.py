@@ -28,6 +28,7 @@ from wfsync.config import load_config
 from wfsync.fortnox.client import FortnoxClient
 from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.fortnox.tokens import TokenSet
+from wfsync.setup.redirect import CallbackPage, RedirectError, RedirectReceiver
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.webcrm.simulator import WebcrmSimulator
 
@@ -344,3 +345,27 @@ def test_connect_webcrm_with_a_bad_token_is_one_line(
     assert run(["--config", str(config), "connect", "webcrm"]) == 1
     [line] = error_lines(capsys.readouterr().err)
     assert "webCRM login failed" in line and "[webcrm] auth_code" in line
+
+
+# -- the redirect receiver on its own ------------------------------------------------------------
+
+
+async def test_the_receiver_ignores_other_paths_and_answers_with_the_final_page() -> None:
+    uri = f"http://127.0.0.1:{free_port()}/fortnox/callback"
+    async with RedirectReceiver(uri) as receiver, httpx.AsyncClient(timeout=5) as browser:
+        favicon = await browser.get(uri.replace("/fortnox/callback", "/favicon.ico"))
+        assert favicon.status_code == 404
+        visit = asyncio.create_task(browser.get(f"{uri}?code=abc&state=s1"))
+        assert await receiver.wait(timeout=5) == {"code": "abc", "state": "s1"}
+        assert not visit.done()  # the browser waits until the outcome is known
+        receiver.finish(CallbackPage(True, "Connected", "Connected to Acme AB."))
+        page = await visit
+    assert page.status_code == 200
+    assert "Connected to Acme AB." in page.text and "close this tab" in page.text
+
+
+async def test_the_receiver_times_out_with_advice() -> None:
+    uri = f"http://127.0.0.1:{free_port()}/cb"
+    async with RedirectReceiver(uri) as receiver:
+        with pytest.raises(RedirectError, match=r"within 0\.05 s.*--timeout"):
+            await receiver.wait(timeout=0.05)
