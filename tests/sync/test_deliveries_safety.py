@@ -131,3 +131,28 @@ async def test_dry_run_plans_the_create_and_writes_nothing(world: World) -> None
     assert [(p.action, p.target) for p in ctx.report.planned if p.entity == "delivery"] == [
         ("update", "fortnox")
     ]
+
+
+async def test_delivery_cut_short_by_a_crash_gets_all_lines_of_its_order(world: World) -> None:
+    await prepare(world)
+    customer = world.fortnox.ui.create_customer(Name="Fortnoxkund AB")
+    await cycle(world)
+    rows_ = [
+        {"ArticleNumber": "A1", "OrderedQuantity": 1, "Price": 5},
+        {"ArticleNumber": "A2", "OrderedQuantity": 2, "Price": 6},
+        {"ArticleNumber": "A3", "OrderedQuantity": 3, "Price": 7},
+    ]
+    number = world.fortnox.ui.create_order(customer, rows=rows_)
+    # The delivery is made, then the run dies on its first line: the delivery exists
+    # (found again by its DeliveryErpId) with fewer lines than the order.
+    world.webcrm.faults.add("/QuotationLines", method="POST", timeout=True, times=1)
+    await cycle(world)
+    await cycle(world)
+    links = world.store.links("delivery")
+    assert len(links) == 1
+    delivery = int(links[0].webcrm_id or 0)
+    lines = world.webcrm.ui.quotation_lines(delivery)
+    assert [q["QuotationLineData1"] for q in lines] == ["A1", "A2", "A3"]
+    assert len(world.fortnox.ui.order(number)["OrderRows"]) == 3
+    await cycle(world)
+    assert world.last_writes == 0

@@ -63,6 +63,8 @@ KIND = "delivery"
 LINE_IDS = "webcrm_line_ids"
 #: Number of the invoice Fortnox made from a linked order (``link.extra``).
 INVOICE_NUMBER = "invoice_number"
+#: Which side surely holds the complete line list of a pair adopted without snapshots.
+COMPLETE_SIDE = "complete_lines"
 PAUSED_CUSTOMER = "the organisation is no longer a synced customer (its Type)"
 
 Document = FortnoxOrder | FortnoxInvoice
@@ -306,6 +308,7 @@ class DeliverySync:
             else None,
             fortnox_base=list(f_snap.lines) if aligned and f_snap else None,
             winner=lambda _field: (side, rule),
+            first_sync="fortnox" if link.extra.get(COMPLETE_SIDE) == "fortnox" else "webcrm",
         )
         return header, line_merge
 

@@ -36,6 +36,7 @@ from wfsync.fortnox.delivery_mapping import (
 from wfsync.http.errors import ServerError, TransportError, ValidationError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
+from wfsync.sync.deliveries import COMPLETE_SIDE, KIND
 from wfsync.webcrm.delivery_mapping import (
     COMPLETED,
     ERP_ID_FIELD,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["DeliveryCreator"]
 
 log = logging.getLogger("wfsync.sync.deliveries")
-KIND = "delivery"
 SORT_STEP = 10
 
 
@@ -124,7 +124,10 @@ class DeliveryCreator:
         marker = fortnox_document_from_erp_id(delivery.field(ERP_ID_FIELD))
         if marker is not None:
             origin, number = marker
-            await self._adopt(key, "invoice" if origin == "invoice" else "order", number, ident)
+            # The Fortnox document has every line; the webCRM copy may have been cut
+            # short by the crash, so Fortnox's list is the one to keep.
+            kind_: DocumentKind = "invoice" if origin == "invoice" else "order"
+            await self._adopt(key, kind_, number, ident, complete="fortnox")
             return
         customer_number = await self._fortnox_customer(delivery.organisation_id, ident)
         kind: DocumentKind = ctx.settings.sync.delivery_target
@@ -140,7 +143,7 @@ class DeliveryCreator:
         if resumed:
             found = await self._find_fortnox(kind, reference)
             if found is not None:
-                await self._adopt(key, kind, found, ident)
+                await self._adopt(key, kind, found, ident, complete="webcrm")
                 return
         payload: dict[str, Any] = {
             "CustomerNumber": customer_number,
@@ -232,7 +235,7 @@ class DeliveryCreator:
                 if d.field(ERP_ID_FIELD).strip().casefold() == erp.casefold()
             ]
             if found:
-                await self._adopt(str(found[0].id), doc_kind, number, ident)
+                await self._adopt(str(found[0].id), doc_kind, number, ident, complete="fortnox")
                 return
         custom = self.deliveries.custom
         dated = (
@@ -285,14 +288,25 @@ class DeliveryCreator:
         log.info("created webCRM delivery %s for %s", delivery_id, ident)
 
     # --- adopting a copy an interrupted run made ------------------------------------------
-    async def _adopt(self, webcrm_id: str, kind: DocumentKind, number: str, ident: str) -> None:
+    async def _adopt(
+        self, webcrm_id: str, kind: DocumentKind, number: str, ident: str, *, complete: str
+    ) -> None:
+        """Link a pair an interrupted run made; ``complete`` names the side whose line
+        list is whole (a document is created with all its rows in one request, a webCRM
+        delivery line by line)."""
         ctx, store = self.ctx, self.ctx.store
         if ctx.dry_run:
             ctx.plan(KIND, "link", "-", ident, f"webCRM {webcrm_id} ⇄ Fortnox {kind} {number}")
             return
         with store.transaction():
             link = store.save_link(
-                Link(kind=KIND, webcrm_id=webcrm_id, fortnox_id=number, fortnox_type=kind)
+                Link(
+                    kind=KIND,
+                    webcrm_id=webcrm_id,
+                    fortnox_id=number,
+                    fortnox_type=kind,
+                    extra={COMPLETE_SIDE: complete},
+                )
             )
             for intent in store.open_intents(KIND):
                 if intent.source_id in (webcrm_id, f"{kind}-{number}"):
