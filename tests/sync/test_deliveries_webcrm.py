@@ -87,3 +87,26 @@ async def test_quiet_second_cycle_writes_nothing(world: World) -> None:
     await cycle(world)
     await cycle(world)
     assert world.last_writes == 0
+
+
+async def test_invoice_edits_flow_both_ways(world: World) -> None:
+    await prepare(world)
+    world.configure(delivery_target="invoice")
+    org = customer_org(world)
+    delivery = new_delivery(world, org, DeliveryCustom4="2026-11-24", DeliveryMemo="Fakturatext")
+    line = add_line(world, delivery, "A1", "Hammare", 3, 150)
+    await cycle(world)
+    number = delivery_link(world, delivery).fortnox_id or ""
+
+    world.webcrm.ui.update_delivery(delivery, DeliveryCustom4="2026-11-25")
+    world.webcrm.ui.update_quotation_line(line, QuotationLinePrice=160)
+    await cycle(world)
+    invoice = world.fortnox.ui.invoice(number)
+    assert invoice["InvoiceDate"] == "2026-11-25"
+    assert rows(invoice) == [("A1", "Hammare", Decimal(3), Decimal(160), Decimal(0))]
+
+    world.fortnox.ui.update_invoice(number, Remarks="Ändrad i Fortnox")
+    await cycle(world)
+    assert world.webcrm.ui.delivery(delivery)["DeliveryMemo"] == "Ändrad i Fortnox"
+    await cycle(world)
+    assert world.last_writes == 0
