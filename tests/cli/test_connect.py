@@ -8,6 +8,7 @@ command's own redirect receiver — the same path a real browser takes.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -57,7 +58,7 @@ class World:
     def state_url(self) -> str:
         return f"sqlite:///{self.tmp / 'state.db'}"
 
-    def config(self, **fortnox: str) -> Path:
+    def config(self, scopes: list[str] | None = None, **fortnox: str) -> Path:
         values = {
             "base_url": f"{self.fortnox_url}/3",
             "token_url": f"{self.fortnox_url}/oauth-v1/token",
@@ -68,6 +69,8 @@ class World:
             **fortnox,
         }
         lines = ["[fortnox]", *(f'{k} = "{v}"' for k, v in values.items())]
+        if scopes is not None:
+            lines.append(f"scopes = {json.dumps(scopes)}")
         lines += ["[webcrm]", f'base_url = "{self.webcrm_url}"', f'auth_code = "{AUTH_CODE}"']
         lines += ["[state]", f'url = "{self.state_url}"']
         path = self.tmp / "wfsync.toml"
@@ -216,6 +219,20 @@ def test_consent_stores_tokens_and_a_later_refresh_rotates_them(
         auth=(CLIENT_ID, SECRET),
     )
     assert spent.status_code == 400
+
+
+def test_consent_without_optional_scopes_connects_and_says_what_is_missing(
+    world: World, browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = world.config(scopes=["customer", "article", "price", "order", "invoice"])
+    assert run(["--config", str(config), "connect", "fortnox"]) == 0
+
+    assert browser.join().status_code == 200
+    err = capsys.readouterr().err
+    assert "company information not readable" in err
+    assert "scopes not granted: companyinformation, settings, currency" in err
+    tokens = world.stored_tokens()
+    assert tokens is not None and tokens.scope == "customer article price order invoice"
 
 
 def test_declined_consent_is_one_line_and_stores_nothing(

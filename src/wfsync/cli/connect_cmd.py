@@ -75,9 +75,14 @@ def fortnox_command(
 
 def _print_fortnox(connection: FortnoxConnection, settings: Settings) -> None:
     how = "service account" if connection.mode == "client_credentials" else "consent"
+    if connection.company_name is None:
+        company = "company information not readable (no companyinformation scope)"
+    else:
+        company = (
+            f"[bold]{escape(connection.company_name)}[/] (tenant {escape(connection.tenant_id)})"
+        )
     err_console.print(
-        f"[green]✓[/] Connected to Fortnox ({how}): [bold]{escape(connection.company_name)}[/] "
-        f"(tenant {escape(connection.tenant_id)}); tokens stored in "
+        f"[green]✓[/] Connected to Fortnox ({how}): {company}; tokens stored in "
         f"{escape(redact(settings.state.url))}",
         highlight=False,
     )
@@ -130,7 +135,7 @@ def _print_webcrm(tenant: WebcrmConnection, settings: Settings) -> None:
             f"{escape(wanted)} exist",
             highlight=False,
         )
-    slots = Table(title="[webcrm.custom_fields]")
+    slots = Table(title=escape("custom fields ([webcrm.custom_fields])"))
     slots.add_column("field")
     slots.add_column("webCRM property", no_wrap=True)
     slots.add_column("label in webCRM")

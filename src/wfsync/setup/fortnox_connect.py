@@ -48,7 +48,8 @@ class FortnoxConnection:
     """What ``wfsync connect fortnox`` established."""
 
     mode: Literal["authorization_code", "client_credentials"]
-    company_name: str
+    #: None when the companyinformation scope was not granted.
+    company_name: str | None
     tenant_id: str
     scopes: ScopeReport
     refresh_expires_at: datetime | None
@@ -117,7 +118,7 @@ async def _authorization_code(
             CallbackPage(
                 True,
                 "wfsync is connected to Fortnox",
-                f"Connected to {connection.company_name} (tenant {connection.tenant_id}).",
+                f"Connected to {connection.company_name or 'your Fortnox company'}.",
             )
         )
         return connection
@@ -173,21 +174,29 @@ async def _confirm(
     tokens: TokenSet,
     mode: Literal["authorization_code", "client_credentials"],
 ) -> FortnoxConnection:
-    """Read company information with the new token: the proof the admin sees."""
+    """Read company information with the new token: the proof the admin sees.
+
+    Without the ``companyinformation`` scope (optional for syncing) the
+    connection still stands — the token exchange proved client and consent —
+    and ``company_name`` is None so the CLI can say why nothing is shown.
+    """
+    scopes = compare_scopes(tokens.scope)
     try:
         company = await client.company.get()
     except PermissionDeniedError as exc:
-        raise PermissionDeniedError(
-            f"tokens stored, but reading company information failed ({exc.message}); "
-            "grant the companyinformation scope or run `wfsync check`",
-            system="fortnox",
-            status=exc.status,
-            code=exc.code,
-        ) from None
+        if "companyinformation" in scopes.granted:
+            raise PermissionDeniedError(
+                f"tokens stored, but reading company information failed ({exc.message}); "
+                "run `wfsync check`",
+                system="fortnox",
+                status=exc.status,
+                code=exc.code,
+            ) from None
+        company = None
     return FortnoxConnection(
         mode=mode,
-        company_name=company.company_name or "(no company name)",
-        tenant_id=str(company.database_number or tokens.tenant_id or "unknown"),
-        scopes=compare_scopes(tokens.scope),
+        company_name=(company.company_name or "(no company name)") if company else None,
+        tenant_id=str((company.database_number if company else None) or tokens.tenant_id or "?"),
+        scopes=scopes,
         refresh_expires_at=tokens.refresh_expires_at,
     )

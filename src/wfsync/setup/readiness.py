@@ -170,7 +170,13 @@ def _check_scopes(scope: str, report: Readiness) -> None:
             "fortnox_scopes",
             title,
             Status.fail,
-            f"missing {', '.join(scopes.missing_required)}: {scopes.advice()}",
+            f"missing {', '.join(scopes.missing_required)} (required"
+            + (
+                f"; also missing {', '.join(scopes.missing_optional)}"
+                if scopes.missing_optional
+                else ""
+            )
+            + f"): {scopes.advice()}",
         )
     elif scopes.missing_optional:
         report.add(
