@@ -57,10 +57,11 @@ class Install:
     ports: tuple[Swappable, str, Swappable, str]
     fortnox: FortnoxSimulator
     webcrm: WebcrmSimulator
+    state_url_override: str | None = None
 
     @property
     def state_url(self) -> str:
-        return f"sqlite:///{self.tmp / 'state.db'}"
+        return self.state_url_override or f"sqlite:///{self.tmp / 'state.db'}"
 
     def use_webcrm(self, webcrm: WebcrmSimulator) -> None:
         webcrm.add_api_token(AUTH_CODE)
@@ -293,3 +294,29 @@ def test_without_a_config_file_check_is_a_config_error(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "wfsync init" in captured.err
+
+
+@pytest.mark.postgres
+def test_postgresql_state_without_tables_is_reported_then_ready_once_created(
+    install: Install, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install.state_url_override = postgres_url
+    code, report = check_json(install.config(), capsys)
+    assert code == 1
+    assert "has no wfsync tables" in rows(report, "state_store")[0]["detail"]
+
+    install.connect()
+    code, report = check_json(install.config(), capsys)
+    assert code == 0, report
+    assert rows(report, "state_store")[0]["status"] == "ok"
+
+
+def test_an_unreachable_state_database_is_one_row(
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install.state_url_override = "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    code, report = check_json(install.config(), capsys)
+    assert code == 1
+    [row] = rows(report, "state_store")
+    assert row["status"] == "fail" and row["detail"].startswith("cannot reach")
+    assert statuses(report)["webcrm_login"] == "ok"
