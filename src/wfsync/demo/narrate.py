@@ -118,14 +118,24 @@ class Narrator:
                 bar.update(tasks[stage], completed=done, total=total)
 
             yield progress
+            for task in bar.tasks:
+                if task.total is None:  # a stage with no count: its records are listed next
+                    bar.remove_task(task.id)
 
     # -- the scenes -----------------------------------------------------------
     def step(self, index: int, total: int, step: Step, edits: list[str]) -> None:
         self.console.print()
         self.console.rule(f"Step {index}/{total}: {step.title}")
-        for edit in edits or ["(no edits)"]:
-            self.console.print(Text("  • ") + Text(edit))
-        self.console.print(Text("  watch for: ", style="bold") + Text(step.expect, style="italic"))
+        for label, lines, style in (
+            ("  •", edits or ["(no edits)"], ""),
+            ("  watch for:", [step.expect], "italic"),
+        ):
+            scene = Table.grid(padding=(0, 1))
+            scene.add_column(no_wrap=True, style="bold")
+            scene.add_column(style=style)
+            for line in lines:
+                scene.add_row(label, line)
+            self.console.print(scene)
 
     def cycle(self, outcome: CycleOutcome) -> None:
         head = Text(f"[{local_time(outcome.at)}] ", style="cyan")

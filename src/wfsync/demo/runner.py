@@ -154,6 +154,8 @@ class _Before:
 
 
 def _name(link: Link) -> str:
+    if link.kind == "delivery":
+        return f"{link.fortnox_type or 'document'} {link.fortnox_id}"
     for snapshot in (link.fortnox_snapshot, link.webcrm_snapshot):
         if snapshot:
             for key in ("name", "description"):

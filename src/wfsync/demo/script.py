@@ -222,3 +222,124 @@ STORY: tuple[Step, ...] = (
         quiet,
     ),
 )
+
+
+# -- deliveries: webCRM delivery ⇄ Fortnox order and its invoice --------------------------
+
+
+def _catalogue_line(world: DemoWorld, article_number: str, quantity: int) -> dict[str, object]:
+    """A quotation line picked from webCRM's catalogue, as a salesperson adds one."""
+    items = world.webcrm.ui.catalogue()
+    item = next(
+        (i for i in items if i["QuotationLineLinkedDataItemData1"] == article_number), items[0]
+    )
+    name = str(item["QuotationLineLinkedDataItemData2"])
+    return {
+        "LinkedDataId": item["QuotationLineLinkedDataItemId"],
+        "Data1": item["QuotationLineLinkedDataItemData1"],
+        "Data2": name,
+        "Data3": item["QuotationLineLinkedDataItemData3"],
+        "Memo": name,
+        "Quantity": quantity,
+        "Price": item["QuotationLineLinkedDataItemPrice"],
+        "ListPrice": item["QuotationLineLinkedDataItemPrice"],
+        "CostPrice": item["QuotationLineLinkedDataItemCostPrice"],
+        "VatPercentage": 25,
+    }
+
+
+def _delivery_link_number(world: DemoWorld, kind: str) -> str:
+    link = world.store.get_link("delivery", webcrm_id=str(world.memo["delivery"]))
+    if link is None or not link.fortnox_id:
+        raise RuntimeError("the demo's webCRM delivery was not synced to Fortnox")
+    if kind == "order":
+        return link.fortnox_id
+    return str(link.extra.get("invoice_number") or world.memo["invoice"])
+
+
+def deal_won(world: DemoWorld) -> list[str]:
+    ui = world.webcrm.ui
+    org_id = int(world.memo["bergstrom"])
+    delivery_id = ui.create_delivery(
+        org_id,
+        DeliveryDescription="Tillbyggnad kontor, etapp 1",
+        DeliveryStatus="OnGoing",
+        DeliveryOrderDate=world.clock.now().date(),
+        DeliveryCurrencyName="SEK",
+    )
+    world.memo["delivery"] = delivery_id
+    ui.add_quotation_line(delivery_id, **_catalogue_line(world, "201", 12))
+    ui.add_quotation_line(delivery_id, **_catalogue_line(world, "103", 5))
+    return [
+        f"{SALES}: delivery 'Tillbyggnad kontor, etapp 1' for Bergström Bygg AB, "
+        "12 × Konsulttimme and 5 × Träskruv from the product catalogue"
+    ]
+
+
+def order_invoiced(world: DemoWorld) -> list[str]:
+    order = _delivery_link_number(world, "order")
+    invoice = world.fortnox.ui.create_invoice_from_order(order)
+    world.memo["invoice"] = invoice
+    return [f"{BOOKKEEPING}: order {order} → 'Skapa faktura': invoice {invoice}"]
+
+
+def invoice_booked(world: DemoWorld) -> list[str]:
+    invoice = _delivery_link_number(world, "invoice")
+    world.fortnox.ui.bookkeep_invoice(invoice)
+    return [f"{BOOKKEEPING}: invoice {invoice} is booked (bokförd)"]
+
+
+def late_webcrm_edit(world: DemoWorld) -> list[str]:
+    ui = world.webcrm.ui
+    delivery_id = int(world.memo["delivery"])
+    first = ui.quotation_lines(delivery_id)[0]
+    ui.update_quotation_line(int(first["QuotationLineId"]), QuotationLineQuantity=14)
+    return [f"{SALES}: the booked delivery's first line changed from 12 to 14 hours"]
+
+
+def fortnox_direct_invoice(world: DemoWorld) -> list[str]:
+    number = str(world.memo.get("kalmar") or next(iter(world.fortnox.store.customers)))
+    article = "401" if "401" in world.fortnox.store.articles else None
+    row = {"ArticleNumber": article} if article else {"Description": "Glasarbete", "Price": 950}
+    invoice = world.fortnox.ui.create_invoice(
+        number,
+        rows=[{**row, "DeliveredQuantity": 3}],
+        InvoiceDate=world.clock.now().date().isoformat(),
+    )
+    world.memo["direct_invoice"] = invoice
+    return [f"{BOOKKEEPING}: invoice {invoice} made directly in Fortnox for customer {number}"]
+
+
+DELIVERY_STORY: tuple[Step, ...] = (
+    Step(
+        "deal-won",
+        "A deal is won in webCRM",
+        "the delivery becomes a Fortnox order with the same lines; the order number comes "
+        "back to webCRM",
+        deal_won,
+    ),
+    Step(
+        "order-invoiced",
+        "Fortnox invoices the order",
+        "the invoice number and date reach the webCRM delivery (they belong to Fortnox)",
+        order_invoiced,
+    ),
+    Step(
+        "invoice-booked",
+        "The invoice is booked",
+        "webCRM's 'invoice booked' box is ticked; from now on Fortnox never changes",
+        invoice_booked,
+    ),
+    Step(
+        "late-edit",
+        "Someone edits the delivery in webCRM after booking",
+        "nothing is written to the booked invoice; the error inbox says what to do instead",
+        late_webcrm_edit,
+    ),
+    Step(
+        "fortnox-invoice",
+        "An invoice made directly in Fortnox",
+        "it becomes a webCRM delivery described 'faktura', status completed",
+        fortnox_direct_invoice,
+    ),
+)
