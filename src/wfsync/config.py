@@ -106,9 +106,11 @@ class CustomFields(_Section):
             pattern = _DELIVERY_SLOT if logical in _DELIVERY_FIELDS else _ORG_SLOT
             if not pattern.match(slot):
                 family = "Delivery" if logical in _DELIVERY_FIELDS else "Organisation"
+                example = f"{family}Custom3"
+                if family == "Organisation":
+                    example += ", OrganisationExtraCustom2"
                 raise ValueError(
-                    f"{logical} = {slot!r} is not a webCRM {family} custom field "
-                    f"(e.g. {family}Custom3{', OrganisationExtraCustom2' if family == 'Organisation' else ''})"
+                    f"{logical} = {slot!r} is not a webCRM {family} custom field (e.g. {example})"
                 )
             if slot in seen:
                 raise ValueError(f"{logical} and {seen[slot]} both use {slot}")

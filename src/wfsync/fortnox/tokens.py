@@ -19,17 +19,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenSet", "TokenStore"]
 
 
 class TokenSet(BaseModel):
-    access_token: str = ""
+    access_token: str = Field(default="", repr=False)
     #: Aware UTC instant after which the access token is no longer accepted.
     access_expires_at: datetime | None = None
     #: None for the client-credentials flow, which has no refresh token.
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(default=None, repr=False)
     refresh_expires_at: datetime | None = None
     scope: str = ""
     tenant_id: str | None = None

@@ -108,7 +108,7 @@ class HttpCore:
         json: Any = None,
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        options: RequestOptions = RequestOptions(),  # noqa: B008 - frozen dataclass
+        options: RequestOptions = RequestOptions(),
     ) -> httpx.Response:
         method = method.upper()
         url = path.lstrip("/")
@@ -169,6 +169,12 @@ class HttpCore:
                 delay = self.retry.delay(retries)
             log.warning(
                 "%s %s %s failed (%s); retry %d/%d in %.1fs",
-                self.system, method, url, error.message, retries, self.retry.attempts - 1, delay,
+                self.system,
+                method,
+                url,
+                error.message,
+                retries,
+                self.retry.attempts - 1,
+                delay,
             )
             await self.clock.sleep(delay)

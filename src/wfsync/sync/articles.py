@@ -18,6 +18,7 @@ copied data. Reactivating it brings it back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +47,9 @@ class ArticleSync:
         self.slots = ctx.settings.webcrm.catalogue
         self.price_list = ctx.settings.fortnox.price_list
         self._catalogue: dict[str, CatalogueItem] | None = None
+        #: Items created during this run (article number → id); the catalogue list
+        #: is read once per run, not again after every create.
+        self._created: dict[str, int] = {}
 
     async def catalogue(self) -> dict[str, CatalogueItem]:
         """Catalogue items by article number (one unpaged call per run)."""
@@ -92,7 +96,12 @@ class ArticleSync:
         item = catalogue.get(article.article_number)
         fields = article_catalogue_fields(article, self.slots)
         ident = f"{article.name} (article {article.article_number})"
-        if item is not None:
+        created = self._created.get(article.article_number)
+        if item is None and created is not None:
+            await ctx.webcrm.catalogue.update(created, fields)
+            ctx.report.count(KIND, "updated_webcrm")
+            item_id = created
+        elif item is not None:
             current = article_from_catalogue(item, self.slots)
             if current is not None and hash_of(current) == hash_of(article):
                 ctx.report.count(KIND, "unchanged")
@@ -111,7 +120,7 @@ class ArticleSync:
                 {"QuotationLineLinkedDataItemId": 0, **fields}
             )
             ctx.report.count(KIND, "created_webcrm")
-            self._catalogue = None  # re-read on next need: ids changed
+            self._created[article.article_number] = item_id
         if ctx.dry_run:
             return
         with ctx.store.transaction():
@@ -125,15 +134,18 @@ class ArticleSync:
     async def _withdraw(self, number: str, link: Link | None, why: str) -> None:
         ctx = self.ctx
         item = (await self.catalogue()).get(number)
-        if item is None and (link is None or link.state == "paused"):
+        item_id = item.id if item is not None else self._created.get(number)
+        if item_id is None and (link is None or link.state == "paused"):
             ctx.report.count(KIND, "ignored")
             return
         if ctx.dry_run:
             ctx.plan(KIND, "remove", "webcrm", f"article {number}", f"{why} in Fortnox")
             return
-        if item is not None:
-            await ctx.webcrm.catalogue.delete(item.id)
+        if item_id is not None:
+            with contextlib.suppress(NotFoundError):  # already gone: that is the goal
+                await ctx.webcrm.catalogue.delete(item_id)
             (await self.catalogue()).pop(number, None)
+            self._created.pop(number, None)
             ctx.report.count(KIND, "removed_webcrm")
         if link is not None:
             link.state, link.note = "paused", f"{why} in Fortnox: removed from the webCRM catalogue"

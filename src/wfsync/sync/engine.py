@@ -39,6 +39,7 @@ __all__ = ["NotImportedError", "SyncEngine"]
 log = logging.getLogger("wfsync.sync")
 
 WEBCRM_OVERLAP = timedelta(minutes=2)
+SETTLED_STEP = timedelta(microseconds=1)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
@@ -124,7 +125,7 @@ class SyncEngine:
         async with self._run("webcrm", ctx):
             customers = CustomerSync(ctx)
             cursor = _parse(self.store.get_cursor("webcrm", "organisations"))
-            since = cursor - WEBCRM_OVERLAP if cursor else None
+            since = self._webcrm_since("organisations", cursor)
             changed = [org async for org in self.webcrm.organisations.changed_since(since)]
             newest = cursor
             for org in changed:
@@ -132,8 +133,8 @@ class SyncEngine:
                 if org.updated_at and (newest is None or org.updated_at > newest):
                     newest = org.updated_at
             await self._retry(ctx, "webcrm", customers)
-            if not dry_run and newest is not None:
-                self.store.set_cursor("webcrm", "organisations", newest.isoformat())
+            if not dry_run:
+                self._advance_webcrm("organisations", cursor, newest)
         return ctx.report
 
     async def sync_fortnox(self, *, dry_run: bool = False) -> RunReport:
@@ -167,6 +168,33 @@ class SyncEngine:
     async def sync_once(self, *, dry_run: bool = False) -> list[RunReport]:
         """Both directions, webCRM first (the spec's order within one 6-minute period)."""
         return [await self.sync_webcrm(dry_run=dry_run), await self.sync_fortnox(dry_run=dry_run)]
+
+    def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
+        """Where a webCRM feed starts reading.
+
+        The overlap catches writes the server stamped before the cursor but
+        committed after our last read. Once a window has been re-read with the
+        overlap and nothing newer arrived, it is *settled*: reading it again
+        every quiet cycle would cost calls for nothing.
+        """
+        if cursor is None:
+            return None
+        settled = self.store.get_cursor("webcrm", f"{entity}.settled")
+        if settled == cursor.isoformat():
+            # Strictly after the cursor: records stamped exactly at it (a batch
+            # write stamps many alike) were read twice already.
+            return cursor + SETTLED_STEP
+        return cursor - WEBCRM_OVERLAP
+
+    def _advance_webcrm(
+        self, entity: str, cursor: datetime | None, newest: datetime | None
+    ) -> None:
+        if newest is None:
+            return
+        with self.store.transaction():
+            self.store.set_cursor("webcrm", entity, newest.isoformat())
+            settled = newest.isoformat() if newest == cursor else ""
+            self.store.set_cursor("webcrm", f"{entity}.settled", settled)
 
     def _price_sweep_due(self, dry_run: bool) -> bool:
         every = self.settings.sync.price_check_every

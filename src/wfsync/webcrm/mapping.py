@@ -75,7 +75,9 @@ _MAX_LENGTH: dict[str, int] = {
     "OrganisationWww": 50,
     "OrganisationVatNumber": 50,
 }
-_FIFTY = re.compile(r"^Organisation(ExtraCustom\d+|XText\d+)$")
+#: Extra-custom and X-text slots are 50 by definition; text custom fields are
+#: configured "min*max" and 50 is webCRM's usual maximum, so stay inside it.
+_FIFTY = re.compile(r"^Organisation(ExtraCustom\d+|XText\d+|Custom\d+)$")
 
 # "-- Välj --", "-- vælg --", "-- Vælg ---": a list's localised "nothing chosen" line.
 _PLACEHOLDER = re.compile(r"^-{2,}\s*[^\W\d_]*\s*-{2,}$")
