@@ -50,6 +50,7 @@ __all__ = [
 #: Fixed so that the URLs and credentials printed by ``--keep-running`` are predictable.
 DEMO_CLIENT_SECRET = "demo-secret-not-for-production"
 _CUSTOMER_TYPES = ("Kund – Företag", "Kund – Privat")
+SAMPLE_DATA_AGE = timedelta(days=1)
 
 
 class SeedError(ConfigError):
@@ -97,8 +98,12 @@ class DemoClock:
 
     def go_live(self) -> None:
         """From now on follow real time; never earlier than the story's last instant."""
-        wall = max(self._fake.now(), utcnow())
-        self._live_from = (wall, self._fake.monotonic(), time.monotonic())
+        story_end = self._fake.now()
+        wall = max(story_end, utcnow())
+        # Monotonic time jumps with the wall clock, so rate windows see the real gap
+        # since the story's last request (not a burst continuing it).
+        offset = self._fake.monotonic() + (wall - story_end).total_seconds()
+        self._live_from = (wall, offset, time.monotonic())
 
 
 @dataclass
@@ -180,7 +185,9 @@ def build_world(
 ) -> DemoWorld:
     """Both simulators with sample data, demo credentials and a fresh state store."""
     fortnox_seed, webcrm_seed = load_seed_file(seed_file) if seed_file else (None, None)
-    clock = DemoClock(start)
+    # The sample data is a day old when the demo starts, as in a company that has been
+    # working for a while: the first change-feed overlap then holds only the story's edits.
+    clock = DemoClock(start - SAMPLE_DATA_AGE)
     fortnox = FortnoxSimulator(clock=clock, base_url=fortnox_url)
     webcrm = WebcrmSimulator(clock=clock)
     try:
@@ -188,6 +195,7 @@ def build_world(
         webcrm.load_seed(webcrm_seed if webcrm_seed is not None else webcrm_day_one())
     except (ValueError, KeyError, TypeError, FortnoxProblem, WebcrmProblem) as exc:
         raise SeedError(f"{seed_file}: seed data rejected by the simulator: {exc}") from None
+    clock.set(start)
     fortnox.register_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     refresh_token = fortnox.issue_refresh_token(DEMO_CLIENT_ID)
     auth_code = webcrm.add_api_token(DEMO_AUTH_CODE, name="wfsync demo")
