@@ -29,9 +29,10 @@ from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
 from wfsync.webcrm.simulator import WebcrmSimulator
 
-#: Feeds polled per quiet cycle (customers, articles / login + organisations).
-QUIET_FORTNOX = 2
-QUIET_WEBCRM = 2
+#: Feeds polled per quiet cycle: customers, articles, orders, invoices /
+#: login + organisations + deliveries.
+QUIET_FORTNOX = 4
+QUIET_WEBCRM = 3
 
 
 async def run(customers: int, articles: int, state_dir: Path) -> int:

@@ -26,3 +26,15 @@ async def test_import_of_300_customers_respects_both_rate_limits(world: World) -
     # The Fortnox limit (25 per 5 s) is what bounds the time.
     elapsed = (world.clock.now() - started).total_seconds()
     assert elapsed >= (calls["fortnox"] - 25) / 25 * 5
+
+
+async def test_import_falls_back_to_single_creates_when_batch_is_refused(world: World) -> None:
+    for n in range(5):
+        world.fortnox.ui.create_customer(Name=f"Enstaka {n} AB")
+    world.webcrm.faults.add("/Organisations", method="PATCH", status=405, times=None)
+    report = await world.import_all()
+    names = sorted(o["OrganisationName"] for o in world.webcrm.backend.organisations.rows())
+    assert names == [f"Enstaka {n} AB" for n in range(5)]
+    assert len(world.store.links("customer")) == 5
+    assert world.store.failures() == [] and world.store.open_intents() == []
+    assert report.counts["customer.created_webcrm"] == 5

@@ -31,6 +31,7 @@ from wfsync.state import SqlTokenStore, StateStore
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
+from wfsync.sync.deliveries import DeliverySync
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 
@@ -132,9 +133,19 @@ class SyncEngine:
                 await customers.handle_webcrm(org)
                 if org.updated_at and (newest is None or org.updated_at > newest):
                     newest = org.updated_at
+            deliveries = DeliverySync(ctx)
+            delivery_cursor = _parse(self.store.get_cursor("webcrm", "deliveries"))
+            newest_delivery = await deliveries.webcrm_feed(
+                self._webcrm_since("deliveries", delivery_cursor)
+            )
+            if delivery_cursor is not None and (
+                newest_delivery is None or newest_delivery < delivery_cursor
+            ):
+                newest_delivery = delivery_cursor  # the feed returns its start when idle
             await self._retry(ctx, "webcrm", customers)
             if not dry_run:
                 self._advance_webcrm("organisations", cursor, newest)
+                self._advance_webcrm("deliveries", delivery_cursor, newest_delivery)
         return ctx.report
 
     async def sync_fortnox(self, *, dry_run: bool = False) -> RunReport:
@@ -157,12 +168,16 @@ class SyncEngine:
             articles = ArticleSync(ctx)
             article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
             await articles.feed(article_cursor - FORTNOX_OVERLAP if article_cursor else None)
+            order_cursor = _parse(self.store.get_cursor("fortnox", "orders"))
+            deliveries = DeliverySync(ctx)
+            await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)
             if self._price_sweep_due(dry_run):
                 await articles.sweep()
+                await deliveries.sweep()
             if not dry_run:
                 with self.store.transaction():
-                    self.store.set_cursor("fortnox", "customers", poll_start.isoformat())
-                    self.store.set_cursor("fortnox", "articles", poll_start.isoformat())
+                    for entity in CURSORS_FORTNOX:
+                        self.store.set_cursor("fortnox", entity, poll_start.isoformat())
         return ctx.report
 
     async def sync_once(self, *, dry_run: bool = False) -> list[RunReport]:
@@ -250,6 +265,8 @@ class SyncEngine:
                     await customers.handle_fortnox(failure.source_id, record)
                 elif failure.kind == "article":
                     await ArticleSync(ctx).handle(failure.source_id)
+                elif failure.kind == "delivery":
+                    await DeliverySync(ctx).retry_failure(failure)
             except NotFoundError:
                 self.store.resolve_failures(failure.kind, failure.source, failure.source_id)
 

@@ -117,6 +117,13 @@ class Importer:
             await self._create_batch(queued)
 
     async def _create_batch(self, queued: list[tuple[FortnoxCustomer, Customer]]) -> None:
+        """Create many organisations with webCRM's batch upsert.
+
+        The PATCH answer's format is undocumented, so it decides nothing alone:
+        every organisation is looked up by its customer number in one read-back
+        pass, whatever the answer said. A server that refuses the batch call
+        altogether gets the same organisations one by one.
+        """
         ctx, store = self.ctx, self.ctx.store
         slot = ctx.settings.webcrm.custom_fields.customer_number
         intents = []
@@ -126,36 +133,46 @@ class Importer:
             dtos.append(dto)
             intents.append(store.begin_intent(KIND, "webcrm", record.customer_number, dto))
         size = ctx.settings.webcrm.page_size
-        results: list[int | ApiError] = []
+        results: list[int | ApiError | None] = []
+        singles: list[int] = []
         for start in range(0, len(dtos), size):
             self.progress("webcrm organisations created", start, len(dtos))
-            results.extend(await ctx.webcrm.organisations.upsert_many(dtos[start : start + size]))
+            chunk = dtos[start : start + size]
+            try:
+                results.extend(await ctx.webcrm.organisations.upsert_many(chunk))
+            except ApiError as exc:
+                if exc.fatal_for_run:
+                    raise
+                log.warning("batch create refused (%s); creating one by one", exc)
+                results.extend([None] * len(chunk))
+                singles.extend(range(start, start + len(chunk)))
+        for index in singles:
+            record, customer = queued[index]
+            store.finish_intent(intents[index].id)
+            await self.customers.handle_fortnox(record.customer_number, record)
         # Read back what webCRM stored: snapshots must be webCRM's own version.
         by_number: dict[str, Any] = {}
         async for stored in ctx.webcrm.organisations.list():
             key = (stored.field(slot) or "").strip()
             if key:
                 by_number.setdefault(key, stored)
-        for (record, customer), intent, result in zip(queued, intents, results, strict=False):
-            number = record.customer_number
-            if isinstance(result, ApiError):
-                store.finish_intent(intent.id)
-                ctx._failed(
-                    KIND, "fortnox", number, "create", str(result), result.code, {"retry": "always"}
-                )
+        done = set(singles)
+        for index, ((record, customer), intent, result) in enumerate(
+            zip(queued, intents, results, strict=True)
+        ):
+            if index in done:
                 continue
+            number = record.customer_number
             org = by_number.get(number)
             if org is None:
-                ctx._failed(
-                    KIND,
-                    "fortnox",
-                    number,
-                    "create",
-                    f"webCRM accepted the batch but organisation for Fortnox customer "
-                    f"{number} cannot be found by {slot}",
-                    None,
-                    {"retry": "always"},
+                store.finish_intent(intent.id)
+                message = (
+                    str(result)
+                    if isinstance(result, ApiError)
+                    else f"webCRM accepted the batch but no organisation has {slot} = {number}"
                 )
+                code = result.code if isinstance(result, ApiError) else None
+                ctx._failed(KIND, "fortnox", number, "create", message, code, {"retry": "always"})
                 continue
             with store.transaction():
                 link = store.save_link(
