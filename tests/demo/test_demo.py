@@ -119,10 +119,11 @@ async def test_story_shows_each_promise_once(world: DemoWorld) -> None:
     # The rejected customer went to the error inbox, then healed once fixed.
     gotland = _customer_by_name(world, "Gotlands Turism AB")
     assert gotland is not None and gotland["TermsOfPayment"] == "30"
-    assert world.store.failures(status="open") == []
-    failed = [f for o in recorder.outcomes for f in o.failed]
+    assert [f.kind for f in world.store.failures(status="open")] == ["delivery"]
+    failed = [f for o in recorder.outcomes for f in o.failed if f.kind == "customer"]
     assert len(failed) == 1 and "2000901" in failed[0].message
-    assert [f.id for o in recorder.outcomes for f in o.resolved] == [failed[0].id]
+    resolved = [f for o in recorder.outcomes for f in o.resolved]
+    assert [(f.kind, f.source_id) for f in resolved] == [("customer", failed[0].source_id)]
     # Articles flow Fortnox → webCRM with name and prices.
     item = next(
         i for i in world.webcrm.ui.catalogue() if i["QuotationLineLinkedDataItemData1"] == "401"
@@ -131,6 +132,33 @@ async def test_story_shows_each_promise_once(world: DemoWorld) -> None:
     # The last step is a quiet period: both directions write nothing.
     assert [o.writes for o in recorder.outcomes[-2:]] == [0, 0]
     assert recorder.stages >= {"fortnox customers"}
+
+
+async def test_delivery_becomes_an_order_and_fortnox_owns_invoice_and_booking(
+    world: DemoWorld,
+) -> None:
+    await DemoRunner(world, Recorder()).run()
+    slots = world.settings.webcrm.custom_fields
+    delivery_id = int(world.memo["delivery"])
+    delivery = world.webcrm.ui.delivery(delivery_id)
+    order = world.fortnox.ui.order(delivery[slots.order_number])
+    assert order["CustomerName"] == "Bergström Bygg AB"
+    rows = [(r["ArticleNumber"], r["OrderedQuantity"]) for r in order["OrderRows"]]
+    assert rows == [("201", 12), ("103", 5)]  # the late webCRM edit (14) never reached it
+    invoice = world.fortnox.ui.invoice(order["InvoiceReference"])
+    assert invoice["Booked"] is True
+    assert delivery[slots.invoice_number] == invoice["DocumentNumber"]
+    assert delivery[slots.invoice_date] == invoice["InvoiceDate"]
+    assert delivery[slots.invoice_booked] == "Yes"
+    (entry,) = world.store.failures(status="open")
+    assert entry.source_id == str(delivery_id)
+    assert f"change invoice {invoice['DocumentNumber']} in Fortnox" in entry.message
+    # The invoice made directly in Fortnox became a completed 'faktura' delivery.
+    link = world.store.get_link("delivery", fortnox_id=str(world.memo["direct_invoice"]))
+    assert link is not None
+    born = world.webcrm.ui.delivery(int(link.webcrm_id or 0))
+    assert born["DeliveryDescription"] == "faktura"
+    assert born["DeliveryStatus"] == "Completed"
 
 
 async def test_cycles_follow_the_spec_cadence(world: DemoWorld) -> None:
@@ -216,10 +244,12 @@ async def test_narration_names_records_conflicts_and_errors(world: DemoWorld) ->
     console = Console(width=200, record=True, force_terminal=False)
     await DemoRunner(world, Narrator(console)).run()
     text = console.export_text()
-    assert "Step 3/7: Both sides edit the same customer" in text
+    assert f"Step 3/{len(STORY)}: Both sides edit the same customer" in text
     assert re.search(r"new\s+customer Bergström Bygg AB\s+webCRM \d+ / Fortnox \d+", text)
     assert re.search(r"conflict\s+customer phone\s+was 08-123 45 67; webCRM 08-123 45 99", text)
     assert re.search(r"error inbox\s+customer from webCRM \d+\s+.*2000901", text)
+    assert re.search(r"updated\s+delivery order \d+\s+booked: False → True", text)
+    assert re.search(r"error inbox\s+delivery from webCRM \d+\s+.*is locked", text)
     assert "✓ converged" in text
 
 
@@ -268,9 +298,15 @@ def test_wfsync_demo_runs_the_story_and_exits_0(tmp_path: Path) -> None:
     assert re.search(r"conflict\s+customer phone", result.stderr)
     assert re.search(r"error inbox\s+customer from webCRM", result.stderr)
     assert re.search(r"resolved\s+customer from webCRM", result.stderr)
+    assert re.search(r"new\s+delivery order \d+", result.stderr)
+    assert re.search(r"updated\s+delivery order \d+\s+booked: False → True", result.stderr)
+    assert re.search(r"error inbox\s+delivery from webCRM \d+", result.stderr)
+    assert "change invoice" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["converged"] is True
-    assert summary["conflicts"] == 1 and summary["open_failures"] == 0
+    assert summary["conflicts"] == 1
+    assert summary["open_failures"] == 1 and summary["resolved_failures"] == 1
+    assert summary["links"]["delivery"] == 2
     assert summary["steps"] == [step.key for step in STORY]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wfsync.toml"]
 

@@ -218,7 +218,10 @@ class Narrator:
         if summary.converged:
             self.console.print(
                 Text("✓ converged: ", style="bold green")
-                + Text("every linked record has the same name in webCRM and in Fortnox")
+                + Text(
+                    "every linked customer and article has the same name in webCRM and "
+                    "Fortnox, and every delivery carries Fortnox's order and invoice numbers"
+                )
             )
         else:
             self.console.print(Text("✗ the systems disagree:", style="bold red"))

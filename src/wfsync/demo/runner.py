@@ -140,13 +140,17 @@ class Observer(Protocol):
     def finished(self, summary: DemoSummary) -> None: ...
 
 
+def _failure_key(failure: Failure) -> tuple[str, str, str]:
+    return (failure.kind, failure.source, failure.source_id)
+
+
 class _Before:
     """The state store just before a run, to tell what the run changed."""
 
     def __init__(self, world: DemoWorld, engine: SyncEngine) -> None:
         self.links = {(k, link.id): link for k in _KINDS for link in world.store.links(k)}
         self.conflict_ids = {c.id for c in world.store.conflicts(include_acknowledged=True)}
-        self.open_failures = {f.id: f for f in world.store.failures(status="open")}
+        self.open_failures = {_failure_key(f): f for f in world.store.failures(status="open")}
         self.writes = engine.fortnox.http.write_calls + engine.webcrm.http.write_calls
         self.calls = engine.fortnox.http.total_calls + engine.webcrm.http.total_calls
         #: When the run started (its slot): pacing may move the clock during the run.
@@ -201,9 +205,11 @@ def _outcome(
         for c in world.store.conflicts(include_acknowledged=True)
         if c.id not in before.conflict_ids
     )
-    still_open = {f.id: f for f in world.store.failures(status="open")}
-    failed = tuple(f for f in still_open.values() if f.id not in before.open_failures)
-    resolved = tuple(f for i, f in before.open_failures.items() if i not in still_open)
+    # Keyed by record, not by entry id: an entry replaced by a fresh one for the same
+    # record is the same problem still waiting, not a new failure plus a resolution.
+    still_open = {_failure_key(f): f for f in world.store.failures(status="open")}
+    failed = tuple(f for k, f in still_open.items() if k not in before.open_failures)
+    resolved = tuple(f for k, f in before.open_failures.items() if k not in still_open)
     after = _Before(world, engine)
     return CycleOutcome(
         direction=direction,
@@ -244,7 +250,31 @@ async def check_convergence(world: DemoWorld) -> list[str]:
                 f"article {link.fortnox_id}: webCRM "
                 f"{item['QuotationLineLinkedDataItemData2']!r} ≠ Fortnox {article['Description']!r}"
             )
+    mismatches.extend(_delivery_mismatches(world))
     return mismatches
+
+
+def _delivery_mismatches(world: DemoWorld) -> list[str]:
+    """Fortnox's numbers on every linked delivery match the documents in Fortnox."""
+    slots = world.settings.webcrm.custom_fields
+    found = []
+    for link in world.store.links("delivery", state="active"):
+        delivery = world.webcrm.ui.delivery(int(link.webcrm_id or 0))
+        if link.fortnox_type == "order":
+            order = world.fortnox.ui.order(link.fortnox_id or "")
+            expected = {
+                slots.order_number: link.fortnox_id or "",
+                slots.invoice_number: str(order.get("InvoiceReference") or ""),
+            }
+        else:
+            expected = {slots.invoice_number: link.fortnox_id or ""}
+        for slot, value in expected.items():
+            if str(delivery.get(slot) or "") != value:
+                found.append(
+                    f"delivery {link.webcrm_id}: webCRM {slot} {delivery.get(slot)!r} "
+                    f"≠ Fortnox {link.fortnox_type} {value!r}"
+                )
+    return found
 
 
 class DemoRunner:
@@ -341,8 +371,10 @@ class DemoRunner:
         store, summary = self.world.store, self.summary
         summary.links = {kind: len(store.links(kind)) for kind in _KINDS}
         summary.conflicts = len(store.conflicts(include_acknowledged=True))
-        summary.open_failures = len(store.failures(status="open"))
-        summary.resolved_failures = len(store.failures(status="resolved"))
+        still_open = {_failure_key(f) for f in store.failures(status="open")}
+        resolved = {_failure_key(f) for f in store.failures(status="resolved")} - still_open
+        summary.open_failures = len(still_open)
+        summary.resolved_failures = len(resolved)
         summary.story_minutes = (self.world.clock.now() - started).total_seconds() / 60
 
     async def _breathe(self) -> None:

@@ -7,7 +7,10 @@ next sync cycle. The scenes are chosen so that every promise in
 shared/MISSION.md shows up once on screen: a customer created on either side,
 the Type filter, articles flowing one way, a field-level merge, a true
 conflict recorded with its rule, a rejected record that waits in the error
-inbox and heals once fixed, and a quiet cycle that writes nothing.
+inbox and heals once fixed, a delivery that becomes a Fortnox order whose
+invoice number and booked flag come back, the booked-invoice lock reported in
+the error inbox, a Fortnox-born invoice becoming a webCRM delivery, and a quiet
+cycle that writes nothing.
 
 Steps find what they edit at run time (the customer a previous step created,
 the first active article) rather than naming sample records, so the story
@@ -22,7 +25,7 @@ from decimal import Decimal
 
 from wfsync.demo.world import DemoWorld
 
-__all__ = ["STORY", "Step"]
+__all__ = ["CUSTOMER_STORY", "DELIVERY_STORY", "QUIET", "STORY", "Step"]
 
 Act = Callable[[DemoWorld], list[str]]
 
@@ -48,13 +51,6 @@ def _fortnox_number(world: DemoWorld, webcrm_id: int) -> str:
     if link is None or not link.fortnox_id:
         raise RuntimeError(f"webCRM organisation {webcrm_id} was not synced to Fortnox")
     return link.fortnox_id
-
-
-def _webcrm_id(world: DemoWorld, fortnox_number: str) -> int:
-    link = world.store.get_link("customer", fortnox_id=fortnox_number)
-    if link is None or not link.webcrm_id:
-        raise RuntimeError(f"Fortnox customer {fortnox_number} was not synced to webCRM")
-    return int(link.webcrm_id)
 
 
 def new_webcrm_customers(world: DemoWorld) -> list[str]:
@@ -173,7 +169,7 @@ def rename_in_fortnox(world: DemoWorld) -> list[str]:
     return [f"{BOOKKEEPING}: customer {number} renamed 'Kalmar Glas & Design i Kalmar AB'"]
 
 
-STORY: tuple[Step, ...] = (
+CUSTOMER_STORY: tuple[Step, ...] = (
     Step(
         "webcrm-customer",
         "A salesperson adds organisations in webCRM",
@@ -214,12 +210,6 @@ STORY: tuple[Step, ...] = (
         "A rename in Fortnox",
         "the new name reaches webCRM; our own writes coming back are recognised, not echoed",
         rename_in_fortnox,
-    ),
-    Step(
-        "quiet",
-        "Nobody touches anything",
-        "a quiet cycle reads the change feeds and writes nothing at all",
-        quiet,
     ),
 )
 
@@ -333,7 +323,8 @@ DELIVERY_STORY: tuple[Step, ...] = (
     Step(
         "late-edit",
         "Someone edits the delivery in webCRM after booking",
-        "nothing is written to the booked invoice; the error inbox says what to do instead",
+        "nothing reaches Fortnox (the order is invoiced, its invoice booked); the error "
+        "inbox entry says what to do instead and stays open until the edit is undone",
         late_webcrm_edit,
     ),
     Step(
@@ -343,3 +334,13 @@ DELIVERY_STORY: tuple[Step, ...] = (
         fortnox_direct_invoice,
     ),
 )
+
+QUIET = Step(
+    "quiet",
+    "Nobody touches anything",
+    "a quiet cycle reads the change feeds and writes nothing at all",
+    quiet,
+)
+
+#: The whole demo: customers and articles, then deliveries, then a quiet period.
+STORY: tuple[Step, ...] = (*CUSTOMER_STORY, *DELIVERY_STORY, QUIET)
