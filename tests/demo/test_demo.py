@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,15 @@ import httpx
 import pytest
 from rich.console import Console
 
-from wfsync.demo import STORY, CycleOutcome, DemoRunner, DemoWorld, build_world, check_convergence
+from wfsync.demo import (
+    STORY,
+    CycleOutcome,
+    DemoRunner,
+    DemoSummary,
+    DemoWorld,
+    build_world,
+    check_convergence,
+)
 from wfsync.demo.narrate import Narrator
 from wfsync.demo.script import Step
 from wfsync.demo.session import story_start
@@ -57,7 +67,7 @@ class Recorder:
     def step(self, index: int, total: int, step: Step, edits: list[str]) -> None:
         self.steps.append((step, edits))
 
-    def finished(self, summary: Any) -> None:
+    def finished(self, summary: DemoSummary) -> None:
         self.summary = summary
 
 
@@ -66,6 +76,26 @@ def world(tmp_path: Path) -> Iterator[DemoWorld]:
     world = build_world(tmp_path, start=START)
     try:
         yield world
+    finally:
+        world.close()
+
+
+@dataclass
+class Played:
+    """One run of the whole story, shared by the tests that only read its end state."""
+
+    world: DemoWorld
+    recorder: Recorder
+    summary: DemoSummary
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
+    world = build_world(tmp_path_factory.mktemp("played"), start=START)
+    recorder = Recorder()
+    try:
+        summary = asyncio.run(DemoRunner(world, recorder).run())
+        yield Played(world, recorder, summary)
     finally:
         world.close()
 
@@ -80,9 +110,8 @@ def _customer_by_name(world: DemoWorld, name: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-async def test_story_ends_with_both_systems_agreeing(world: DemoWorld) -> None:
-    recorder = Recorder()
-    summary = await DemoRunner(world, recorder).run()
+def test_story_ends_with_both_systems_agreeing(played: Played) -> None:
+    world, summary = played.world, played.summary
 
     customer_links = world.store.links("customer")
     assert len(customer_links) >= 18
@@ -99,9 +128,8 @@ async def test_story_ends_with_both_systems_agreeing(world: DemoWorld) -> None:
     assert summary.steps == [step.key for step in STORY]
 
 
-async def test_story_shows_each_promise_once(world: DemoWorld) -> None:
-    recorder = Recorder()
-    await DemoRunner(world, recorder).run()
+def test_story_shows_each_promise_once(played: Played) -> None:
+    world, recorder = played.world, played.recorder
 
     bergstrom = _org_by_name(world, "Bergström Bygg AB")
     in_fortnox = _customer_by_name(world, "Bergström Bygg AB")
@@ -134,10 +162,8 @@ async def test_story_shows_each_promise_once(world: DemoWorld) -> None:
     assert recorder.stages >= {"fortnox customers"}
 
 
-async def test_delivery_becomes_an_order_and_fortnox_owns_invoice_and_booking(
-    world: DemoWorld,
-) -> None:
-    await DemoRunner(world, Recorder()).run()
+def test_delivery_becomes_an_order_and_fortnox_owns_invoice_and_booking(played: Played) -> None:
+    world = played.world
     slots = world.settings.webcrm.custom_fields
     delivery_id = int(world.memo["delivery"])
     delivery = world.webcrm.ui.delivery(delivery_id)
@@ -161,11 +187,8 @@ async def test_delivery_becomes_an_order_and_fortnox_owns_invoice_and_booking(
     assert born["DeliveryStatus"] == "Completed"
 
 
-async def test_cycles_follow_the_spec_cadence(world: DemoWorld) -> None:
-    recorder = Recorder()
-    await DemoRunner(world, recorder).run()
-
-    cycles = recorder.outcomes[1:]
+def test_cycles_follow_the_spec_cadence(played: Played) -> None:
+    cycles = played.recorder.outcomes[1:]
     assert [o.direction for o in cycles[:4]] == ["webcrm", "fortnox", "webcrm", "fortnox"]
     for outcome in cycles:
         expected = 0 if outcome.direction == "webcrm" else 3
