@@ -9,6 +9,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,10 +33,12 @@ from wfsync.demo import (
     build_world,
     check_convergence,
 )
+from wfsync.demo.live import bind_sockets
 from wfsync.demo.narrate import Narrator
 from wfsync.demo.script import Step
 from wfsync.demo.session import story_start
 from wfsync.demo.world import DemoClock, SeedError, load_seed_file
+from wfsync.http.errors import ConfigError
 from wfsync.sync.engine import Progress
 from wfsync.webcrm.simulator import DEMO_AUTH_CODE
 
@@ -237,6 +240,17 @@ def test_seed_file_errors_are_one_line(tmp_path: Path) -> None:
         load_seed_file(bad)
     with pytest.raises(SeedError, match="cannot read"):
         load_seed_file(tmp_path / "missing.json")
+
+
+def test_a_busy_port_is_one_line_naming_the_option() -> None:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        with pytest.raises(ConfigError, match="--webcrm-port"):
+            bind_sockets("127.0.0.1", 0, busy.getsockname()[1])
+    finally:
+        busy.close()
 
 
 def test_demo_clock_goes_live_without_running_backwards() -> None:

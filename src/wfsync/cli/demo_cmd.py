@@ -43,7 +43,7 @@ def demo_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="A summary on stdout at the end."),
 ) -> None:
-    """Run the integration on simulated webCRM and Fortnox with a scripted story (~1 s)."""
+    """Run the integration on simulated webCRM and Fortnox with a scripted story (a few seconds)."""
     from wfsync.demo import DemoDivergedError, DemoOptions, run_demo
 
     options = DemoOptions(
