@@ -12,7 +12,8 @@ import sys
 
 from rich.text import Text
 
-from wfsync.cli import init_cmd as _init_cmd  # noqa: F401  (registers commands)
+from wfsync.cli import demo_cmd as _demo_cmd  # noqa: F401  (registers commands)
+from wfsync.cli import init_cmd as _init_cmd  # noqa: F401
 from wfsync.cli import run_cmd as _run_cmd  # noqa: F401
 from wfsync.cli import simulate as _simulate  # noqa: F401
 from wfsync.cli import sync_cmds as _sync_cmds  # noqa: F401
