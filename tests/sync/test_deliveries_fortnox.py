@@ -163,6 +163,9 @@ async def test_booked_invoice_is_never_written_and_the_edit_goes_to_the_inbox(
     assert len(inbox) == 1
     assert f"invoice {number} is booked in Fortnox" in inbox[0].message
     assert "credit the invoice" in inbox[0].message
+    # One entry that counts its attempts, not a new entry every cycle.
+    assert inbox[0].attempts >= 2
+    assert len([f for f in world.store.failures(status=None) if f.kind == "delivery"]) == 1
     # The webCRM edit is kept there, not overwritten.
     assert world.webcrm.ui.delivery(delivery)["DeliveryMemo"] == "Ändrad efter bokföring"
 

@@ -406,7 +406,9 @@ class DeliverySync:
         f_snap = fortnox_now.model_copy(update={"lines": f_lines})
         with self.ctx.store.transaction():
             self.record_conflicts(link, header.conflicts)
-            self.save(link, webcrm=w_snap, fortnox=f_snap, line_ids=link.extra.get(LINE_IDS, []))
+            line_ids = link.extra.get(LINE_IDS, [])
+            # Still blocked: the inbox entry stays open (its attempts count up).
+            self.save(link, webcrm=w_snap, fortnox=f_snap, line_ids=line_ids, resolve=False)
 
     async def write_header(
         self, delivery: WebcrmDelivery, merged: Delivery, names: Sequence[str] | dict[str, Any]
@@ -497,13 +499,17 @@ class DeliverySync:
         webcrm: Delivery,
         fortnox: Delivery,
         line_ids: Sequence[int],
+        resolve: bool = True,
     ) -> Link:
-        """Record both snapshots (aligned line lists) and close the record's failures."""
+        """Record both snapshots (aligned line lists) and, unless the record is still
+        blocked, close its failures."""
         store = self.ctx.store
         link.extra = {**link.extra, LINE_IDS: list(line_ids)}
         link = store_snapshots(
             store, link, webcrm=webcrm, fortnox=fortnox, now=self.ctx.clock.now()
         )
+        if not resolve:
+            return link
         store.resolve_failures(KIND, "webcrm", link.webcrm_id or "")
         store.resolve_failures(
             KIND, "fortnox", document_key(link.fortnox_type or "order", link.fortnox_id or "")
