@@ -29,9 +29,9 @@ from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
 from wfsync.webcrm.simulator import WebcrmSimulator
 
-#: Feeds polled per quiet cycle: customers, articles, orders, invoices /
-#: login + organisations + deliveries.
-QUIET_FORTNOX = 4
+#: Feeds polled per quiet cycle: customers, articles, the article price scan,
+#: orders, invoices / login + organisations + deliveries.
+QUIET_FORTNOX = 5
 QUIET_WEBCRM = 3
 
 

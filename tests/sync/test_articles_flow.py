@@ -76,3 +76,13 @@ async def test_new_article_after_import_flows(world: World) -> None:
     new_article(world, "501", "Ny vara", 5, 9)
     await world.sync()
     assert catalogue(world)["501"][f"{P}Data2"] == "Ny vara"
+
+
+async def test_price_change_of_an_old_article_reaches_webcrm_next_cycle(world: World) -> None:
+    new_article(world, "601", "Gammal vara", 10, 30)
+    world.clock.advance(86400)  # far outside any lastmodified overlap
+    await world.import_all()
+    await world.sync()
+    world.fortnox.ui.set_price("A", "601", 35)  # does not bump lastmodified
+    await world.sync()
+    assert catalogue(world)["601"][f"{P}Price"] == 35

@@ -110,3 +110,15 @@ async def test_invoice_edits_flow_both_ways(world: World) -> None:
     assert world.webcrm.ui.delivery(delivery)["DeliveryMemo"] == "Ändrad i Fortnox"
     await cycle(world)
     assert world.last_writes == 0
+
+
+async def test_line_without_vat_takes_the_article_vat_not_zero(world: World) -> None:
+    await prepare(world)
+    org = customer_org(world)
+    delivery = new_delivery(world, org, DeliveryOrderDate="2026-11-20")
+    add_line(world, delivery, "A1", "Hammare", 1, 100, QuotationLineVatPercentage=0)
+    await cycle(world)
+    order = fortnox_document(world, delivery_link(world, delivery))
+    assert Decimal(str(order["OrderRows"][0]["VAT"])) == Decimal(25)
+    await cycle(world)
+    assert world.last_writes == 0

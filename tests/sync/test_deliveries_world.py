@@ -46,17 +46,16 @@ def add_line(
     discount: float = 0,
     **fields: Any,
 ) -> int:
-    return world.webcrm.ui.add_quotation_line(
-        delivery,
-        QuotationLineData1=article,
-        QuotationLineData3="st",
-        QuotationLineMemo=text,
-        QuotationLineQuantity=quantity,
-        QuotationLinePrice=price,
-        QuotationLineDiscount=discount,
-        QuotationLineVatPercentage=25,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "QuotationLineData1": article,
+        "QuotationLineData3": "st",
+        "QuotationLineMemo": text,
+        "QuotationLineQuantity": quantity,
+        "QuotationLinePrice": price,
+        "QuotationLineDiscount": discount,
+        "QuotationLineVatPercentage": 25,
+    }
+    return world.webcrm.ui.add_quotation_line(delivery, **{**values, **fields})
 
 
 def delivery_link(world: World, delivery: int) -> Link:

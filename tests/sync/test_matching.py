@@ -59,3 +59,9 @@ def test_excluded_candidates_are_not_matched() -> None:
 
 def test_nothing_matches() -> None:
     assert index().match(Candidate("w1", "Helt Ny AB", None, "551111-2222")).outcome == "create"
+
+
+def test_swedish_vat_number_matches_the_organisation_number_it_contains() -> None:
+    index = CandidateIndex([Candidate("20", "Xylo Holding", "20", "559123-4561")])
+    match = index.match(Candidate("w1", "Xylo AB", None, None, "SE559123456101"))
+    assert match.outcome == "link" and match.candidate and match.candidate.id == "20"

@@ -159,6 +159,32 @@ class ArticleSync:
         for number in numbers:
             await self.handle(number)
 
+    async def price_scan(self) -> None:
+        """Every Fortnox cycle: one pass over the article list (500 a page), whose
+        ``SalesPrice`` shows the base price of the pre-selected list. Only articles
+        whose price differs from what we synced are read in full. Needs the
+        configured price list to be that list ("A" unless the tenant changed it);
+        otherwise the hourly sweep alone catches price edits."""
+        if self.price_list != "A":
+            return
+        links = {
+            link.fortnox_id: link
+            for link in self.ctx.store.links(KIND, state="active")
+            if link.fortnox_id and link.fortnox_snapshot
+        }
+        if not links:
+            return
+        moved = []
+        async for item in self.ctx.fortnox.articles.list():
+            link = links.get(item.article_number)
+            if link is None or item.sales_price is None or link.fortnox_snapshot is None:
+                continue
+            known = link.fortnox_snapshot.get("list_price")
+            if known is None or Decimal(str(known)) != item.sales_price:
+                moved.append(item.article_number)
+        for number in moved:
+            await self.handle(number)
+
     async def sweep(self) -> None:
         """Catch what the feed cannot see: price-only edits and deleted articles."""
         ctx = self.ctx

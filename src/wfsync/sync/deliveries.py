@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import Delivery, Line
@@ -90,6 +90,8 @@ class DeliverySync:
         from wfsync.sync.delivery_create import DeliveryCreator
 
         self.creator = DeliveryCreator(self)
+        #: webCRM deliveries whose lines this run has already read.
+        self.seen: set[str] = set()
 
     # --- reading and mapping ------------------------------------------------------
     def from_webcrm(self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]) -> Delivery:
@@ -140,12 +142,17 @@ class DeliverySync:
         for number in invoices:
             await self.handle_fortnox("invoice", number)
 
-    async def sweep(self) -> None:
-        """Re-read the lines of every active link: a webCRM line edit that leaves the
-        totals alone (text, unit, order) does not touch the delivery's UpdatedAt, so
-        the change feed cannot see it. One request per linked delivery."""
+    async def sweep(self, *, recent: timedelta | None = None) -> None:
+        """Re-read the lines of active links: a webCRM line edit need not touch the
+        delivery's UpdatedAt (the reference does not promise it; ours bumps it only
+        when the totals change), so the change feed cannot be trusted to see it.
+        One request per linked delivery; ``recent`` limits the pass to links synced
+        within that time (every webCRM cycle), None sweeps all (hourly)."""
+        since = self.ctx.clock.now() - recent if recent is not None else None
         for link in self.ctx.store.links(KIND, state="active"):
-            if link.webcrm_id is None:
+            if link.webcrm_id is None or link.webcrm_id in self.seen:
+                continue
+            if since is not None and (link.last_synced_at is None or link.last_synced_at < since):
                 continue
             async with self.ctx.guard(KIND, "webcrm", link.webcrm_id, "sync"):
                 lines = await self.ctx.webcrm.quotation_lines.for_delivery(int(link.webcrm_id))
@@ -170,6 +177,7 @@ class DeliverySync:
     # --- entry points from the feeds ------------------------------------------------
     async def handle_webcrm(self, delivery: WebcrmDelivery, *, force: bool = False) -> None:
         key = str(delivery.id)
+        self.seen.add(key)
         ctx = self.ctx
         async with ctx.guard(KIND, "webcrm", key, "sync"):
             lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)

@@ -41,6 +41,8 @@ log = logging.getLogger("wfsync.sync")
 
 WEBCRM_OVERLAP = timedelta(minutes=2)
 SETTLED_STEP = timedelta(microseconds=1)
+#: Deliveries synced this recently get their lines re-read every webCRM cycle.
+RECENT_DELIVERIES = timedelta(days=14)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
@@ -123,6 +125,8 @@ class SyncEngine:
         if not self.imported:
             raise NotImportedError
         ctx = self.context(dry_run=dry_run)
+        # A Fortnox edit found now happened after the last Fortnox poll began.
+        ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
         async with self._run("webcrm", ctx):
             customers = CustomerSync(ctx)
             cursor = _parse(self.store.get_cursor("webcrm", "organisations"))
@@ -135,13 +139,13 @@ class SyncEngine:
                     newest = org.updated_at
             deliveries = DeliverySync(ctx)
             delivery_cursor = _parse(self.store.get_cursor("webcrm", "deliveries"))
-            newest_delivery = await deliveries.webcrm_feed(
-                self._webcrm_since("deliveries", delivery_cursor)
-            )
-            if delivery_cursor is not None and (
-                newest_delivery is None or newest_delivery < delivery_cursor
+            delivery_since = self._webcrm_since("deliveries", delivery_cursor)
+            newest_delivery = await deliveries.webcrm_feed(delivery_since)
+            if newest_delivery is None or (
+                delivery_since is not None and newest_delivery <= delivery_since
             ):
                 newest_delivery = delivery_cursor  # the feed returns its start when idle
+            await deliveries.sweep(recent=RECENT_DELIVERIES)
             await self._retry(ctx, "webcrm", customers)
             if not dry_run:
                 self._advance_webcrm("organisations", cursor, newest)
@@ -173,6 +177,8 @@ class SyncEngine:
             await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)
             if self._price_sweep_due(dry_run):
                 await articles.sweep()
+            else:
+                await articles.price_scan()
                 await deliveries.sweep()
             if not dry_run:
                 with self.store.transaction():

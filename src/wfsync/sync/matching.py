@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from wfsync.domain.normalise import name_key, org_number_key, vat_key
@@ -49,6 +49,21 @@ _KEYS: tuple[tuple[str, Callable[[str | None], str | None]], ...] = (
 )
 
 
+def _with_derived_org_number(candidate: Candidate) -> Candidate:
+    """A Swedish VAT number is SE + the organisation number + 01.
+
+    Fortnox's customer list carries organisation numbers but no VAT numbers, so
+    a record known on one side only by its VAT number is matched through the
+    organisation number it contains.
+    """
+    if candidate.organisation_number or not candidate.vat_number:
+        return candidate
+    vat = vat_key(candidate.vat_number) or ""
+    if len(vat) == 14 and vat.startswith("SE") and vat[2:].isdigit() and vat.endswith("01"):
+        return replace(candidate, organisation_number=vat[2:12])
+    return candidate
+
+
 class CandidateIndex:
     """Candidates indexed by each identifying key."""
 
@@ -65,6 +80,7 @@ class CandidateIndex:
         if candidate.id in self._ids:
             return
         self._ids.add(candidate.id)
+        candidate = _with_derived_org_number(candidate)
         for field, keyer in _KEYS:
             key = keyer(getattr(candidate, field))
             if key:
@@ -75,6 +91,7 @@ class CandidateIndex:
 
     def match(self, record: Candidate, *, exclude: set[str] | None = None) -> Match:
         excluded = exclude or set()
+        record = _with_derived_org_number(record)
         strong: dict[str, Candidate] = {}
         via: dict[str, list[str]] = defaultdict(list)
         for field, keyer in _KEYS:

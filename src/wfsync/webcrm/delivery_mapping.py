@@ -84,7 +84,9 @@ def line_from_webcrm(line: QuotationLine, slots: CatalogueSlots) -> Line:
         price=_decimal(line.price),
         discount=_decimal(line.discount),
         unit=_slot(line, slots.unit),
-        vat=None if vat is None else _decimal(vat),
+        # webCRM shows an unset VAT as 0.0 (reference §3.1): read it as "not set",
+        # so the Fortnox row takes its article's VAT instead of a wrong 0 %.
+        vat=None if vat is None or not vat else _decimal(vat),
     )
 
 
