@@ -255,7 +255,8 @@ async def test_a_second_401_is_an_auth_error(
         with pytest.raises(AuthError, match="wfsync connect fortnox"):
             await fortnox.customers.get(customer)
     assert api_statuses(sim) == [200, 401]
-    assert token_calls(sim) == [200, 400]
+    # The stored token is rejected; the (already spent) configured one is tried once.
+    assert token_calls(sim) == [200, 400, 400]
 
 
 class SaveFails(MemoryTokenStore):
@@ -341,3 +342,24 @@ async def test_client_credentials_for_the_wrong_tenant_is_an_auth_error(
     async with client_for(sim, MemoryTokenStore(), clock, tenant_id="999") as fortnox:
         with pytest.raises(AuthError, match="service-account consent"):
             await fortnox.company.get()
+
+
+async def test_a_new_configured_refresh_token_replaces_a_dead_stored_one(
+    sim: FortnoxSimulator, clock: FakeClock, customer: str
+) -> None:
+    first = sim.issue_refresh_token(CLIENT_ID)
+    store = MemoryTokenStore()
+    async with client_for(sim, store, clock, refresh_token=SecretStr(first)) as fortnox:
+        await fortnox.customers.get(customer)
+    sim.revoke_consent(CLIENT_ID)  # the customer removed the integration …
+    renewed = sim.issue_refresh_token(CLIENT_ID)  # … and an admin consented again
+    clock.advance(2 * 3600)
+    async with client_for(sim, store, clock, refresh_token=SecretStr(renewed)) as fortnox:
+        assert (await fortnox.customers.get(customer)).customer_number == customer
+    assert store.tokens is not None and store.tokens.refresh_token not in (first, renewed)
+    # Without a new configured token the dead stored one still fails clearly.
+    sim.revoke_consent(CLIENT_ID)
+    clock.advance(2 * 3600)
+    async with client_for(sim, store, clock, refresh_token=SecretStr(renewed)) as fortnox:
+        with pytest.raises(AuthError, match="wfsync connect fortnox"):
+            await fortnox.customers.get(customer)

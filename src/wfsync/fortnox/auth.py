@@ -139,9 +139,21 @@ class FortnoxAuth:
                         f"no Fortnox refresh token stored or configured: {RECONNECT_HINT}",
                         system="fortnox",
                     )
-                tokens = await self._token_request(
-                    {"grant_type": "refresh_token", "refresh_token": refresh_token}
-                )
+                configured = self.settings.refresh_token.get_secret_value()
+                try:
+                    tokens = await self._token_request(
+                        {"grant_type": "refresh_token", "refresh_token": refresh_token}
+                    )
+                except AuthError:
+                    # The stored token is dead (revoked, expired, another install
+                    # spent it). If the admin has put a new one in the config, that
+                    # is the re-activation: use it once.
+                    if not configured or configured == refresh_token:
+                        raise
+                    log.warning("stored Fortnox refresh token rejected; trying the configured one")
+                    tokens = await self._token_request(
+                        {"grant_type": "refresh_token", "refresh_token": configured}
+                    )
             # Persist before use: the old refresh token is already dead.
             await self.store.save(tokens)
             self._current = tokens
