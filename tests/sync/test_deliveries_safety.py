@@ -14,6 +14,7 @@ from tests.sync.test_deliveries_world import (
     prepare,
     webcrm_only,
 )
+from wfsync.cli.status_view import collect_status
 from wfsync.sync.deliveries import DeliverySync
 
 
@@ -76,6 +77,9 @@ async def test_invoice_without_invoice_date_takes_the_order_date_with_a_warning(
     invoice = world.fortnox.ui.invoice(delivery_link(world, delivery).fortnox_id or "")
     assert invoice["InvoiceDate"] == "2026-11-20"
     assert any("no invoice date" in w for w in report.warnings)
+    # … and `wfsync status` shows it with the run.
+    status = collect_status(world.store)
+    assert any("no invoice date" in w for w in status["runs"]["webcrm"]["warnings"])
     assert world.webcrm.ui.delivery(delivery)["DeliveryCustom4"] == "2026-11-20"
 
 

@@ -19,12 +19,15 @@ def collect_status(store: StateStore) -> dict[str, Any]:
     for direction in DIRECTIONS:
         run = store.last_run(direction)
         if run is not None:
+            completed = run.status == "ok"
             runs[direction] = {
                 "started_at": run.started_at,
                 "finished_at": run.finished_at,
                 "status": run.status,
                 "counts": run.counts,
-                "error": run.error,
+                "error": None if completed else run.error,
+                # A completed run's note holds its warnings, one per line.
+                "warnings": (run.error or "").splitlines() if completed else [],
             }
     links: dict[str, dict[str, int]] = {}
     paused = []
@@ -76,6 +79,8 @@ def print_status(status: dict[str, Any]) -> None:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "nothing"
         if run["error"]:
             counts = f"{counts}; error: {run['error']}"
+        for warning in run["warnings"]:
+            counts = f"{counts}\nwarning: {warning}"
         runs.add_row(direction, run["status"], str(run["finished_at"] or "running"), counts)
     err_console.print(runs)
     links = Table(title="links")

@@ -302,5 +302,8 @@ class SyncEngine:
             )
             self.store.finish_run(run.id, status, ctx.report.as_dict(), error=str(exc) or repr(exc))
             raise
-        self.store.finish_run(run.id, "ok", ctx.report.as_dict())
+        # A completed run keeps its warnings (e.g. an invoice dated from its order
+        # date) where `wfsync status` shows them.
+        warnings = "\n".join(ctx.report.warnings) or None
+        self.store.finish_run(run.id, "ok", ctx.report.as_dict(), error=warnings)
         log.info("%s cycle done: %s", direction, ctx.report.as_dict())
