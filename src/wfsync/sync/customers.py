@@ -28,7 +28,7 @@ from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import SyncContext
-from wfsync.sync.links import hash_of, pause, resume, store_snapshots
+from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, three_way
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
 
@@ -201,7 +201,8 @@ class CustomerSync:
                 written_webcrm = self.from_webcrm(updated_org)
                 ctx.report.count(KIND, "updated_webcrm")
         with ctx.store.transaction():
-            self._record_conflicts(link, result)
+            ctx.report.count(KIND, "conflicts", len(result.conflicts))
+            record_conflicts(ctx.store, link, result.conflicts)
             store_snapshots(
                 ctx.store, link, webcrm=written_webcrm, fortnox=written_fortnox, now=ctx.clock.now()
             )
@@ -222,31 +223,6 @@ class CustomerSync:
             for prop, value in wanted.items()
             if (org.field(prop) or "") != (value if value is not None else "")
         }
-
-    def _record_conflicts(self, link: Link, result: MergeResult) -> None:
-        ctx = self.ctx
-        open_conflicts = {
-            (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value))
-            for c in ctx.store.conflicts()
-        }
-        for conflict in result.conflicts:
-            key = (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox))
-            ctx.report.count(KIND, "conflicts")
-            if key in open_conflicts:
-                continue
-            ctx.store.record_conflict(
-                kind=KIND,
-                link_id=link.id,
-                webcrm_id=link.webcrm_id,
-                fortnox_id=link.fortnox_id,
-                field=conflict.field,
-                base_value=conflict.base,
-                webcrm_value=conflict.webcrm,
-                fortnox_value=conflict.fortnox,
-                winner=conflict.winner,
-                resolved_value=conflict.value,
-                rule=conflict.rule,
-            )
 
     def _plan_merge(self, ident: str, result: MergeResult) -> None:
         if result.to_fortnox:

@@ -41,7 +41,7 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines, sort_orders
-from wfsync.sync.links import hash_of, pause, resume, store_snapshots
+from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
 from wfsync.sync.merge import FieldConflict, MergeResult, Ownership, three_way
 from wfsync.webcrm.delivery_mapping import (
     delivery_fields,
@@ -475,30 +475,8 @@ class DeliverySync:
 
     # --- bookkeeping ---------------------------------------------------------------------
     def record_conflicts(self, link: Link, conflicts: Sequence[FieldConflict]) -> None:
-        """Store each conflict once while it stays the same (no duplicate per cycle)."""
-        store = self.ctx.store
-        open_conflicts = {
-            (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value))
-            for c in store.conflicts()
-        }
-        for conflict in conflicts:
-            self.ctx.report.count(KIND, "conflicts")
-            key = (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox))
-            if key in open_conflicts:
-                continue
-            store.record_conflict(
-                kind=KIND,
-                link_id=link.id,
-                webcrm_id=link.webcrm_id,
-                fortnox_id=link.fortnox_id,
-                field=conflict.field,
-                base_value=conflict.base,
-                webcrm_value=conflict.webcrm,
-                fortnox_value=conflict.fortnox,
-                winner=conflict.winner,
-                resolved_value=conflict.value,
-                rule=conflict.rule,
-            )
+        self.ctx.report.count(KIND, "conflicts", len(conflicts))
+        record_conflicts(self.ctx.store, link, conflicts)
 
     def save(
         self,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 from wfsync.domain.normalise import fingerprint
 from wfsync.state import Link, StateStore
+from wfsync.sync.merge import FieldConflict
 
-__all__ = ["hash_of", "pause", "resume", "snapshot_of", "store_snapshots"]
+__all__ = [
+    "hash_of",
+    "pause",
+    "record_conflicts",
+    "resume",
+    "snapshot_of",
+    "store_snapshots",
+]
 
 
 def snapshot_of(record: BaseModel) -> dict[str, Any]:
@@ -54,3 +63,30 @@ def resume(store: StateStore, link: Link) -> Link:
     link.state = "active"
     link.note = None
     return store.save_link(link)
+
+
+def record_conflicts(store: StateStore, link: Link, conflicts: Sequence[FieldConflict]) -> None:
+    """Store each conflict of a link once while it stays the same.
+
+    A conflict whose loser side could not be written is detected again next
+    cycle; it must not become a new row every six minutes.
+    """
+    recorded = {
+        (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value)) for c in store.conflicts()
+    }
+    for conflict in conflicts:
+        if (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox)) in recorded:
+            continue
+        store.record_conflict(
+            kind=link.kind,
+            link_id=link.id,
+            webcrm_id=link.webcrm_id,
+            fortnox_id=link.fortnox_id,
+            field=conflict.field,
+            base_value=conflict.base,
+            webcrm_value=conflict.webcrm,
+            fortnox_value=conflict.fortnox,
+            winner=conflict.winner,
+            resolved_value=conflict.value,
+            rule=conflict.rule,
+        )

@@ -28,7 +28,8 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
 
     def count(self, entity: str, action: str, n: int = 1) -> None:
-        self.counts[f"{entity}.{action}"] += n
+        if n:
+            self.counts[f"{entity}.{action}"] += n
 
     def plan(self, op: PlannedOp) -> None:
         self.planned.append(op)
