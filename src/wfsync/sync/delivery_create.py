@@ -36,7 +36,7 @@ from wfsync.fortnox.delivery_mapping import (
 from wfsync.http.errors import ServerError, TransportError, ValidationError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
-from wfsync.sync.deliveries import COMPLETE_SIDE, KIND
+from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND
 from wfsync.webcrm.delivery_mapping import (
     COMPLETED,
     ERP_ID_FIELD,
