@@ -181,7 +181,8 @@ def test_delivery_becomes_an_order_and_fortnox_owns_invoice_and_booking(played: 
     assert delivery[slots.invoice_booked] == "Yes"
     (entry,) = world.store.failures(status="open")
     assert entry.source_id == str(delivery_id)
-    assert f"change invoice {invoice['DocumentNumber']} in Fortnox" in entry.message
+    assert f"invoice {invoice['DocumentNumber']} is booked" in entry.message
+    assert "credit the invoice" in entry.message
     # The invoice made directly in Fortnox became a completed 'faktura' delivery.
     link = world.store.get_link("delivery", fortnox_id=str(world.memo["direct_invoice"]))
     assert link is not None
@@ -286,7 +287,7 @@ async def test_narration_names_records_conflicts_and_errors(world: DemoWorld) ->
     assert re.search(r"conflict\s+customer phone\s+was 08-123 45 67; webCRM 08-123 45 99", text)
     assert re.search(r"error inbox\s+customer from webCRM \d+\s+.*2000901", text)
     assert re.search(r"updated\s+delivery order \d+\s+booked: False → True", text)
-    assert re.search(r"error inbox\s+delivery from webCRM \d+\s+.*is locked", text)
+    assert re.search(r"error inbox\s+delivery from webCRM \d+\s+.*is booked", text)
     assert "✓ converged" in text
 
 
@@ -338,7 +339,7 @@ def test_wfsync_demo_runs_the_story_and_exits_0(tmp_path: Path) -> None:
     assert re.search(r"new\s+delivery order \d+", result.stderr)
     assert re.search(r"updated\s+delivery order \d+\s+booked: False → True", result.stderr)
     assert re.search(r"error inbox\s+delivery from webCRM \d+", result.stderr)
-    assert "change invoice" in result.stderr
+    assert "credit the invoice" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["converged"] is True
     assert summary["conflicts"] == 1

@@ -202,3 +202,10 @@ def test_quotation_line_fields_use_the_catalogue_slots() -> None:
 def test_erp_id_round_trip() -> None:
     assert fortnox_document_from_erp_id(erp_id("invoice", "7")) == ("invoice", "7")
     assert fortnox_document_from_erp_id("") is None
+
+
+def test_invoiced_order_whose_invoice_is_booked_advises_a_credit() -> None:
+    order = FortnoxOrder.model_validate({"DocumentNumber": "4", "InvoiceReference": "9"})
+    advice = write_blocked(order, rows=False, invoice_booked=True) or ""
+    assert "invoice 9 is booked" in advice and "credit the invoice" in advice
+    assert "change invoice 9" in (write_blocked(order, rows=False) or "")

@@ -219,10 +219,12 @@ def webcrm_id_from_reference(reference: str | None) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def write_blocked(document: FortnoxOrder | FortnoxInvoice, *, rows: bool) -> str | None:
+def write_blocked(
+    document: FortnoxOrder | FortnoxInvoice, *, rows: bool, invoice_booked: bool = False
+) -> str | None:
     """Why a change cannot be written to ``document`` (None: it can), worded for the
     error inbox: what happened and what to do instead. ``rows``: the change
-    includes rows."""
+    includes rows; ``invoice_booked``: the invoice made from this order is booked."""
     number = document.document_number
     if isinstance(document, FortnoxInvoice):
         if document.booked:
@@ -239,6 +241,12 @@ def write_blocked(document: FortnoxOrder | FortnoxInvoice, *, rows: bool) -> str
             )
         return None
     if document.invoice_reference is not None:
+        if invoice_booked:
+            return (
+                f"order {number} has been invoiced in Fortnox and invoice "
+                f"{document.invoice_reference} is booked, so the change made in webCRM was "
+                "not sent; credit the invoice in Fortnox and make a new one"
+            )
         return (
             f"order {number} has been invoiced in Fortnox (invoice "
             f"{document.invoice_reference}) and is locked, so the change made in webCRM "

@@ -332,7 +332,9 @@ class DeliverySync(DeliveryWriter):
         wants_rows = lines.fortnox_changed
         if not (wants_header or wants_rows):
             return None
-        return write_blocked(document, rows=wants_rows)
+        # The order's canonical record carries its invoice's booked flag.
+        booked = kind == "order" and bool(header.merged.get("booked"))
+        return write_blocked(document, rows=wants_rows, invoice_booked=booked)
 
     def _plan(self, ident: str, header: MergeResult, lines: LineMerge, blocked: str | None) -> None:
         ctx = self.ctx
