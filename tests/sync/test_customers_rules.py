@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.conftest import World
+from wfsync.cli.status_view import collect_status
 from wfsync.state import StateStore
 
 FORETAG = "Kund – Företag"
@@ -179,6 +180,8 @@ async def test_inactive_fortnox_customer_maps_to_configured_status(world: World)
     await world.sync()
     org = world.webcrm.ui.organisation(int(link.webcrm_id or 0))
     assert org["OrganisationStatus"] == "Inaktiv"
+    inactive = collect_status(world.store)["inactive_customers"]
+    assert [row["fortnox_id"] for row in inactive] == [number]
     world.webcrm.ui.update_organisation(int(link.webcrm_id or 0), OrganisationStatus="")
     await world.sync()
     assert world.fortnox.ui.customer(number)["Active"] is True

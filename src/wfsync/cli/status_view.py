@@ -31,8 +31,14 @@ def collect_status(store: StateStore) -> dict[str, Any]:
             }
     links: dict[str, dict[str, int]] = {}
     paused = []
+    inactive = []
     for kind in ("customer", "article", "delivery"):
         for link in store.links(kind):
+            if kind == "customer" and (link.fortnox_snapshot or {}).get("active") is False:
+                name = (link.fortnox_snapshot or {}).get("name")
+                inactive.append(
+                    {"webcrm_id": link.webcrm_id, "fortnox_id": link.fortnox_id, "name": name}
+                )
             links.setdefault(kind, {}).setdefault(link.state, 0)
             links[kind][link.state] += 1
             if link.state != "active":
@@ -64,6 +70,8 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         "runs": runs,
         "links": links,
         "paused": paused,
+        # Inactive in Fortnox: still linked and synced, shown so nobody wonders.
+        "inactive_customers": inactive,
         "errors": failures,
         "open_conflicts": len(store.conflicts()),
     }
@@ -99,6 +107,11 @@ def print_status(status: dict[str, Any]) -> None:
                 row["kind"], str(row["webcrm_id"]), str(row["fortnox_id"]), str(row["reason"])
             )
         err_console.print(paused)
+    if status["inactive_customers"]:
+        names = ", ".join(
+            f"{row['name']} (Fortnox {row['fortnox_id']})" for row in status["inactive_customers"]
+        )
+        err_console.print(f"inactive in Fortnox (still linked): {names}", highlight=False)
     if status["errors"]:
         errors = Table(title="error inbox (retried every cycle; `wfsync retry`, `wfsync skip ID`)")
         for column in ("id", "record", "what", "message", "tries"):
