@@ -17,6 +17,7 @@ from wfsync.cli import connect_cmd as _connect_cmd  # noqa: F401
 from wfsync.cli import demo_cmd as _demo_cmd  # noqa: F401
 from wfsync.cli import init_cmd as _init_cmd  # noqa: F401
 from wfsync.cli import run_cmd as _run_cmd  # noqa: F401
+from wfsync.cli import serve_cmd as _serve_cmd  # noqa: F401
 from wfsync.cli import simulate as _simulate  # noqa: F401
 from wfsync.cli import sync_cmds as _sync_cmds  # noqa: F401
 from wfsync.cli.app import app, err_console
