@@ -85,8 +85,9 @@ async def run(customers: int, articles: int, state_dir: Path) -> int:
     # Fortnox: list + full read per customer; article list + read + price per article; token.
     floor_f = math.ceil(customers / page_f) + customers + math.ceil(articles / page_f)
     floor_f += 2 * articles + 1
-    # webCRM: login, read all orgs (empty: 1), batch create, read back, catalogue list + creates.
-    floor_w = 1 + 1 + 2 * math.ceil(customers / page_w) + 1 + articles
+    # webCRM: login, custom-field metadata (organisation, delivery), read all orgs
+    # (empty: 1), batch create, read back, catalogue list + creates.
+    floor_w = 1 + 2 + 1 + 2 * math.ceil(customers / page_w) + 1 + articles
     rate_bound = max(0.0, (f_calls - 25) / 25 * 5)
     rows = [
         ("import Fortnox calls", f_calls, floor_f),

@@ -26,7 +26,7 @@ import httpx
 from wfsync.clock import Clock, SystemClock
 from wfsync.config import Settings
 from wfsync.fortnox import FortnoxClient
-from wfsync.http.errors import NotFoundError, WfsyncError
+from wfsync.http.errors import ApiError, ConfigError, NotFoundError, WfsyncError
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
@@ -34,6 +34,7 @@ from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries import DeliverySync
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
+from wfsync.webcrm.custom_fields import check_custom_fields
 
 __all__ = ["NotImportedError", "SyncEngine"]
 
@@ -43,6 +44,7 @@ WEBCRM_OVERLAP = timedelta(minutes=2)
 SETTLED_STEP = timedelta(microseconds=1)
 #: Deliveries synced this recently get their lines re-read every webCRM cycle.
 RECENT_DELIVERIES = timedelta(days=14)
+CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
@@ -115,6 +117,42 @@ class SyncEngine:
             dry_run=dry_run,
         )
 
+    async def verify_custom_fields(self, *, remember: bool = True) -> None:
+        """Before writing, make sure every configured custom-field slot exists in webCRM.
+
+        Checked against ``/FieldsMetadata`` at most once a day (the answer is also
+        kept by the client, which then refuses writes to a missing slot). The
+        reference does not promise that the metadata covers custom fields at all:
+        an entity whose metadata names no custom slot is taken as "not described"
+        and left unverified (logged), rather than blocking every write.
+        """
+        last = _parse(self.store.get_cursor("webcrm", "custom_fields_checked"))
+        if last is not None and self.clock.now() - last < CUSTOM_FIELDS_RECHECK:
+            return
+        try:
+            await check_custom_fields(self.webcrm, self.settings.webcrm.custom_fields)
+        except ApiError as exc:
+            if exc.fatal_for_run:
+                raise
+            log.warning("cannot read webCRM field metadata (%s); custom fields unverified", exc)
+            return
+        registry = self.webcrm.custom_fields
+        missing = []
+        for logical, slot in self.settings.webcrm.custom_fields.model_dump().items():
+            entity = "Organisation" if slot.startswith("Organisation") else "Delivery"
+            if not registry.slots(entity):
+                continue
+            if registry.exists(slot) is False:
+                missing.append(f"{logical} → {slot}")
+        if missing:
+            raise ConfigError(
+                "[webcrm.custom_fields]: not found in webCRM's field metadata: "
+                + ", ".join(missing)
+                + " (create them in webCRM or point the keys at existing slots; `wfsync check`)"
+            )
+        if remember:
+            self.store.set_cursor("webcrm", "custom_fields_checked", self.clock.now().isoformat())
+
     @property
     def imported(self) -> bool:
         return self.store.get_cursor("webcrm", "organisations") is not None
@@ -124,6 +162,7 @@ class SyncEngine:
         """Process everything changed in webCRM since the last webCRM cycle."""
         if not self.imported:
             raise NotImportedError
+        await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         # A Fortnox edit found now happened after the last Fortnox poll began.
         ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
@@ -156,6 +195,7 @@ class SyncEngine:
         """Process everything changed in Fortnox since the last Fortnox cycle."""
         if not self.imported:
             raise NotImportedError
+        await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         async with self._run("fortnox", ctx):
             poll_start = self.clock.now()
@@ -232,6 +272,7 @@ class SyncEngine:
         webCRM and set the starting point of every change feed."""
         from wfsync.sync.importer import Importer
 
+        await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         async with self._run("import", ctx):
             await Importer(self, ctx, progress).run()
