@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import typer
 
 from wfsync.cli.app import GLOBALS, app, err_console
-from wfsync.clock import SystemClock
+from wfsync.clock import Clock, SystemClock
 from wfsync.config import Settings
+from wfsync.fortnox.tokens import TokenStore
 from wfsync.http.errors import AuthError, ConfigError, PermissionDeniedError, WfsyncError
 from wfsync.runtime.metrics import SyncMetrics, start_metrics_server
 from wfsync.runtime.scheduler import Scheduler, jobs_from_settings
@@ -25,6 +27,9 @@ from wfsync.sync.engine import NotImportedError, SyncEngine
 from wfsync.sync.report import RunReport
 
 log = logging.getLogger("wfsync.run")
+
+#: Warn this long before the Fortnox refresh token expires.
+TOKEN_WARNING = timedelta(days=7)
 
 
 class AlreadyRunningError(WfsyncError):
@@ -52,6 +57,22 @@ def run_command(
     finally:
         lock.release()
     err_console.print("stopped")
+
+
+async def token_expiry_warning(store: TokenStore, clock: Clock, metrics: SyncMetrics) -> str | None:
+    """Publish the Fortnox refresh token's expiry; a warning a week ahead.
+
+    A dead refresh token needs a person (a new consent), so it is said early,
+    in the log of every Fortnox cycle and as a metric to alert on."""
+    tokens = await store.load()
+    expires = tokens.refresh_expires_at if tokens else None
+    metrics.set_token_expiry("fortnox", "refresh", expires)
+    if expires is None or expires - clock.now() >= TOKEN_WARNING:
+        return None
+    return (
+        f"the Fortnox refresh token expires {expires.isoformat(timespec='minutes')}: "
+        "run `wfsync connect fortnox` before then"
+    )
 
 
 def _record(metrics: SyncMetrics, direction: str, report: RunReport) -> None:
@@ -85,6 +106,9 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
 
             async def fortnox_cycle() -> None:
                 after("fortnox", await engine.sync_fortnox())
+                warning = await token_expiry_warning(engine.fortnox.auth.store, clock, metrics)
+                if warning:
+                    log.warning("%s", warning)
 
             jobs = jobs_from_settings(
                 interval_minutes=settings.sync.webcrm_interval_minutes,
