@@ -48,6 +48,11 @@ async def test_webcrm_owned_number_already_used_in_fortnox_is_reported_once(worl
     await world.sync()
     # Not retried while the organisation is unchanged: no more create attempts.
     assert len(world.fortnox.writes()) == writes_before
+    # … unless the admin says `wfsync retry`: then it is tried once more, now.
+    async with world.engine() as engine:
+        await engine.retry_failures(force=True)
+    assert len(world.fortnox.writes()) == writes_before + 1
+    assert world.store.failures()[0].attempts >= 2
     world.webcrm.ui.update_organisation(org_id, OrganisationExtraCustom1="501")
     await world.sync()
     assert world.fortnox.ui.customer("501")["Name"] == "Ny Kund AB"

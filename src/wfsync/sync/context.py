@@ -45,6 +45,8 @@ class SyncContext:
     clock: Clock
     dry_run: bool = False
     report: RunReport = field(default_factory=RunReport)
+    #: `wfsync retry`: records waiting for an edit are tried anyway (not admin-skipped ones).
+    force: bool = False
     #: Start of the change window of the Fortnox feed being processed (for "newest").
     fortnox_window_start: datetime | None = None
 
@@ -60,7 +62,8 @@ class SyncContext:
                 if detail.get("retry") == "on_change":
                     key = (failure.kind, failure.source, failure.source_id)
                     self._parked[key] = detail.get("fingerprint")
-        if self._parked.get((entity, source, source_id), "") == fingerprint:
+        waiting = self._parked.get((entity, source, source_id), "") == fingerprint
+        if waiting and not self.force:
             return True
         return self.store.is_skipped(entity, source, source_id)
 

@@ -280,17 +280,17 @@ class SyncEngine:
 
     # --- the error inbox ----------------------------------------------------------
     async def retry_failures(self, *, force: bool = True) -> RunReport:
-        """`wfsync retry`: try every open error-inbox entry now."""
+        """`wfsync retry`: try every open error-inbox entry now — with ``force`` also
+        those that wait for an edit (an admin's "try again anyway")."""
         ctx = self.context()
+        ctx.force = force
         async with self._run("retry", ctx):
             customers = CustomerSync(ctx)
-            await self._retry(ctx, "webcrm", customers, force=force)
-            await self._retry(ctx, "fortnox", customers, force=force)
+            await self._retry(ctx, "webcrm", customers)
+            await self._retry(ctx, "fortnox", customers)
         return ctx.report
 
-    async def _retry(
-        self, ctx: SyncContext, source: str, customers: CustomerSync, *, force: bool = False
-    ) -> None:
+    async def _retry(self, ctx: SyncContext, source: str, customers: CustomerSync) -> None:
         for failure in self.store.failures(status="open"):
             if failure.source != source or ctx.dry_run:
                 continue
@@ -298,35 +298,15 @@ class SyncEngine:
             try:
                 if failure.kind == "customer" and source == "webcrm":
                     org = await self.webcrm.organisations.get(int(failure.source_id))
-                    if not force and self._unchanged_since_failure(
-                        failure, customers.from_webcrm(org)
-                    ):
-                        continue
                     await customers.handle_webcrm(org)
                 elif failure.kind == "customer":
-                    record = await self.fortnox.customers.get(failure.source_id)
-                    if not force and self._unchanged_since_failure(
-                        failure, customers.from_fortnox(record)
-                    ):
-                        continue
-                    await customers.handle_fortnox(failure.source_id, record)
+                    await customers.handle_fortnox(failure.source_id)
                 elif failure.kind == "article":
                     await ArticleSync(ctx).handle(failure.source_id)
                 elif failure.kind == "delivery":
                     await DeliverySync(ctx).retry_failure(failure)
             except NotFoundError:
                 self.store.resolve_failures(failure.kind, failure.source, failure.source_id)
-
-    @staticmethod
-    def _unchanged_since_failure(failure: object, record: object) -> bool:
-        from pydantic import BaseModel
-
-        from wfsync.sync.links import hash_of
-
-        detail = getattr(failure, "detail", None) or {}
-        if detail.get("retry") != "on_change" or not isinstance(record, BaseModel):
-            return False
-        return bool(detail.get("fingerprint") == hash_of(record))
 
     # --- run bookkeeping ------------------------------------------------------------
     @asynccontextmanager
