@@ -176,6 +176,7 @@ class ArticleListItem(FortnoxModel):
     unit: str | None = Field(default=None, alias="Unit")
     vat: Number = Field(default=None, alias="VAT")
     purchase_price: Number = Field(default=None, alias="PurchasePrice")
+    #: Read-only mirror of the pre-selected price list at quantity 0; write via prices.
     sales_price: Number = Field(default=None, alias="SalesPrice")
     quantity_in_stock: Number = Field(default=None, alias="QuantityInStock")
     ean: str | None = Field(default=None, alias="EAN")
@@ -184,18 +185,11 @@ class ArticleListItem(FortnoxModel):
     active: Flag | None = Field(default=None, alias="Active")
 
 
-class FortnoxArticle(FortnoxModel):
-    article_number: Key = Field(alias="ArticleNumber")
-    description: str | None = Field(default=None, alias="Description")
+class FortnoxArticle(ArticleListItem):
+    """A full article record (§5.3): the list item's fields, as numbers, and more."""
+
     active: Flag = Field(default=True, alias="Active")
     type: str | None = Field(default=None, alias="Type")
-    unit: str | None = Field(default=None, alias="Unit")
-    vat: Number = Field(default=None, alias="VAT")
-    purchase_price: Number = Field(default=None, alias="PurchasePrice")
-    #: Read-only mirror of the pre-selected price list at quantity 0; write via prices.
-    sales_price: Number = Field(default=None, alias="SalesPrice")
-    quantity_in_stock: Number = Field(default=None, alias="QuantityInStock")
-    ean: str | None = Field(default=None, alias="EAN")
     note: str | None = Field(default=None, alias="Note")
     stock_goods: Flag = Field(default=False, alias="StockGoods")
 
