@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from wfsync.cli.app import err_console
-from wfsync.state import StateStore
+from wfsync.state import Failure, StateStore
 
 __all__ = ["collect_status", "print_status"]
 
@@ -50,21 +50,8 @@ def collect_status(store: StateStore) -> dict[str, Any]:
                         "reason": link.note,
                     }
                 )
-    failures = [
-        {
-            "id": f.id,
-            "kind": f.kind,
-            "source": f.source,
-            "source_id": f.source_id,
-            "operation": f.operation,
-            "message": f.message,
-            "code": f.code,
-            "attempts": f.attempts,
-            "first_seen": f.first_seen,
-            "last_seen": f.last_seen,
-        }
-        for f in store.failures(status="open")
-    ]
+    failures = [_failure_row(f) for f in store.failures(status="open")]
+    skipped = [_failure_row(f) for f in store.failures(status="skipped")]
     return {
         "imported": store.get_cursor("webcrm", "organisations") is not None,
         "runs": runs,
@@ -73,7 +60,24 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         # Inactive in Fortnox: still linked and synced, shown so nobody wonders.
         "inactive_customers": inactive,
         "errors": failures,
+        # Skipped by an admin: not retried until the record is edited or unskipped.
+        "skipped": skipped,
         "open_conflicts": len(store.conflicts()),
+    }
+
+
+def _failure_row(f: Failure) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "source": f.source,
+        "source_id": f.source_id,
+        "operation": f.operation,
+        "message": f.message,
+        "code": f.code,
+        "attempts": f.attempts,
+        "first_seen": f.first_seen,
+        "last_seen": f.last_seen,
     }
 
 
@@ -127,4 +131,13 @@ def print_status(status: dict[str, Any]) -> None:
         err_console.print(errors)
     else:
         err_console.print("error inbox: empty")
+    if status["skipped"]:
+        skipped = Table(title="skipped (not retried until edited; `wfsync unskip ID`)")
+        for column in ("id", "record", "message"):
+            skipped.add_column(column)
+        for row in status["skipped"]:
+            skipped.add_row(
+                str(row["id"]), f"{row['kind']} {row['source']} {row['source_id']}", row["message"]
+            )
+        err_console.print(skipped)
     err_console.print(f"open conflicts: {status['open_conflicts']} (see `wfsync conflicts`)")

@@ -10,9 +10,11 @@ from typing import Any, TypeVar
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from wfsync.cli.app import GLOBALS, app, err_console
-from wfsync.state import StateStore
+from wfsync.state import Failure, InboxStateError, RecordNotFoundError, StateStore
+from wfsync.state.lease import describe_holder, writer_lease
 from wfsync.sync.engine import SyncEngine
 from wfsync.sync.report import RunReport
 
@@ -183,12 +185,36 @@ def conflicts_command(
     err_console.print(table)
 
 
-@app.command("skip")
-def skip_command(failure_id: int = typer.Argument(..., help="Error-inbox entry id.")) -> None:
-    """Stop retrying one error-inbox entry (an admin decision)."""
+def _inbox_action(failure_id: int, action: str) -> Failure:
+    """Skip or unskip one entry under the writer lease; a wrong id or state is a usage error."""
     store = _store()
     try:
-        store.skip_failure(failure_id)
+        with writer_lease(store, describe_holder(f"wfsync {action}")):
+            change = store.skip_failure if action == "skip" else store.unskip_failure
+            return change(failure_id)
+    except (RecordNotFoundError, InboxStateError) as exc:
+        err_console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
+        raise typer.Exit(2) from None
     finally:
         store.close()
-    err_console.print(f"error {failure_id} skipped; it will not be retried")
+
+
+@app.command("skip")
+def skip_command(failure_id: int = typer.Argument(..., help="Open error-inbox entry id.")) -> None:
+    """Stop retrying one open error-inbox entry until its record is edited (or `unskip`)."""
+    failure = _inbox_action(failure_id, "skip")
+    err_console.print(
+        f"error {failure_id} skipped ({failure.kind} {failure.source} {failure.source_id}): it is "
+        "not retried until the record is edited or you run `wfsync unskip "
+        f"{failure_id}`",
+        highlight=False,
+    )
+
+
+@app.command("unskip")
+def unskip_command(
+    failure_id: int = typer.Argument(..., help="Skipped error-inbox entry id."),
+) -> None:
+    """Undo `wfsync skip`: the entry is open again and retried on the next cycle."""
+    _inbox_action(failure_id, "unskip")
+    err_console.print(f"error {failure_id} is open again; the next cycle retries it")

@@ -335,8 +335,13 @@ class DemoRunner:
     def open_engine(self) -> AbstractAsyncContextManager[SyncEngine]:
         """The real engine, talking to both simulators in-process (no sockets)."""
         world = self.world
+        transports = self.transports()
         return SyncEngine.open(
-            world.settings, clock=world.clock, store=world.store, **self.transports()
+            world.settings,
+            clock=world.clock,
+            store=world.store,
+            fortnox_transport=transports["fortnox_transport"],
+            webcrm_transport=transports["webcrm_transport"],
         )
 
     async def live_cycle(self, engine: SyncEngine) -> None:

@@ -18,6 +18,7 @@ from wfsync.state.records import (
     SIDES,
     Conflict,
     Failure,
+    InboxStateError,
     RunRecord,
     require,
 )
@@ -74,8 +75,8 @@ class Journal(UnitOfWork):
     def mark_interrupted_runs(self) -> int:
         """Close runs left "running" by a process that died; returns how many.
 
-        Call only while holding the :class:`~wfsync.state.InstanceLock`: then no
-        run can really still be going.
+        Call only while holding the writer lease (:mod:`wfsync.state.lease`):
+        every run is started under it, so then no run can really still be going.
         """
         stmt = (
             sa.update(RunRow)
@@ -226,17 +227,60 @@ class Journal(UnitOfWork):
         with self._read() as session:
             return [_failure(row) for row in session.scalars(stmt)]
 
-    def skip_failure(self, failure_id: int) -> None:
-        """An admin gave up on this record: the engine stops retrying it."""
+    def skip_failure(self, failure_id: int) -> Failure:
+        """An admin gave up on this record *as it is now*: the engine stops retrying it.
+
+        Only an open entry can be skipped. The skip holds while the record keeps
+        the content it had when it failed (``detail.fingerprint``); once someone
+        edits it, it is synced again (see :meth:`skipped_fingerprints`).
+        """
         with self._write() as session:
-            get_row(session, FailureRow, failure_id).status = "skipped"
+            row = get_row(session, FailureRow, failure_id)
+            if row.status != "open":
+                raise InboxStateError(
+                    f"error-inbox entry {failure_id} is {row.status}, not open: only an open "
+                    "entry can be skipped (`wfsync status` lists them)"
+                )
+            row.status = "skipped"
+            row.last_seen = self._clock.now()
+            session.flush()
+            return _failure(row)
+
+    def unskip_failure(self, failure_id: int) -> Failure:
+        """Undo a skip: the entry is open again and the next cycle retries the record."""
+        with self._write() as session:
+            row = get_row(session, FailureRow, failure_id)
+            if row.status != "skipped":
+                raise InboxStateError(
+                    f"error-inbox entry {failure_id} is {row.status}, not skipped: nothing to undo"
+                )
+            row.status = "open"
+            row.last_seen = self._clock.now()
+            session.flush()
+            return _failure(row)
 
     def reopen_failure(self, failure_id: int) -> None:
-        """Undo a skip (``wfsync retry``): the next cycle tries the record again."""
+        """Undo a skip if there is one (``wfsync retry``); anything else stays as it is."""
         with self._write() as session:
             row = get_row(session, FailureRow, failure_id)
             if row.status == "skipped":
                 row.status = "open"
+
+    def skipped_fingerprints(self) -> dict[tuple[str, str, str], tuple[int, str | None]]:
+        """Every skipped record: (kind, source, id) → (entry id, content hash at the skip).
+
+        Loaded once per run (one query, not one per record). A ``None`` hash means
+        the failure carried none: the skip then holds until ``wfsync unskip``.
+        """
+        stmt = sa.select(FailureRow).where(FailureRow.status == "skipped")
+        with self._read() as session:
+            return {
+                (row.kind, row.source, row.source_id): (
+                    row.id,
+                    (row.detail or {}).get("fingerprint"),
+                )
+                for row in session.scalars(stmt)
+            }
 
     def is_skipped(self, kind: str, source: str, source_id: str) -> bool:
         stmt = sa.select(

@@ -24,6 +24,7 @@ __all__ = [
     "AmbiguousLinkError",
     "Conflict",
     "Failure",
+    "InboxStateError",
     "Intent",
     "Link",
     "LinkClashError",
@@ -50,6 +51,12 @@ class StateError(WfsyncError):
 
 class RecordNotFoundError(StateError, LookupError):
     """An id given to the store names no row (a bug in the caller, not the data)."""
+
+    fatal_for_run = False
+
+
+class InboxStateError(StateError, ValueError):
+    """An inbox action that does not fit the entry's state (skip a resolved entry)."""
 
     fatal_for_run = False
 

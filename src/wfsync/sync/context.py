@@ -51,21 +51,43 @@ class SyncContext:
     fortnox_window_start: datetime | None = None
 
     _parked: dict[tuple[str, str, str], str | None] | None = None
+    _skipped: dict[tuple[str, str, str], tuple[int, str | None]] | None = None
+    #: Records this run has already tried (kind, source, id): the inbox retry at
+    #: the end of the cycle leaves them alone, so a failing record costs one
+    #: attempt per cycle, not two.
+    handled: set[tuple[str, str, str]] = field(default_factory=set)
 
     def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:
         """Whether this record waits for a human: skipped by the admin, or failed in a
-        way only a change can fix (ambiguous match, number taken) and unchanged since."""
+        way only a change can fix (ambiguous match, number taken) and unchanged since.
+
+        A skip holds for the content the record had when it was skipped: once
+        someone edits the record it is synced again, and if it still fails its
+        entry is back in the inbox, open.
+        """
+        key = (entity, source, source_id)
+        self.handled.add(key)
         if self._parked is None:
             self._parked = {}
             for failure in self.store.failures(status="open"):
                 detail = failure.detail or {}
                 if detail.get("retry") == "on_change":
-                    key = (failure.kind, failure.source, failure.source_id)
-                    self._parked[key] = detail.get("fingerprint")
-        waiting = self._parked.get((entity, source, source_id), "") == fingerprint
-        if waiting and not self.force:
-            return True
-        return self.store.is_skipped(entity, source, source_id)
+                    self._parked[failure.kind, failure.source, failure.source_id] = detail.get(
+                        "fingerprint"
+                    )
+        if self._skipped is None:
+            self._skipped = self.store.skipped_fingerprints()
+        skipped = self._skipped.get(key)
+        if skipped is not None:
+            entry, at = skipped
+            if at is None or at == fingerprint:
+                return True
+            log.info("%s %s %s changed since it was skipped: syncing it again", *key)
+            if not self.dry_run:
+                self.store.unskip_failure(entry)
+            del self._skipped[key]
+        waiting = self._parked.get(key, "") == fingerprint
+        return waiting and not self.force
 
     def finish_intents(self, entity: str, target: str, source_id: str) -> None:
         """A record was linked: any create we had started for it is settled."""
@@ -105,6 +127,7 @@ class SyncContext:
         fingerprint: str | None = None,
     ) -> AsyncIterator[None]:
         """Turn a per-record failure into an error-inbox entry; let run-fatal ones out."""
+        self.handled.add((entity, source, source_id))
         try:
             yield
         except RecordFailed as exc:

@@ -1,11 +1,9 @@
 """Unlinked customers: match on the other side first, create only when nothing matches.
 
-Creates are crash-safe. Before calling the vendor we commit an *intent*; the
-link and the end of the intent are committed together after the create. If the
-process dies in between, the next run finds the open intent and, before any
-create, searches the other side again (by customer number where one is known,
-else by organisation number, VAT number and name), adopting the record the
-interrupted run made instead of creating a second one.
+Creates are crash-safe and never sent twice (:mod:`wfsync.sync.intents`): every
+create is preceded by a lookup on the other side (by customer number where one
+is known, else by organisation number, VAT number and name), which adopts what
+an interrupted run or a create whose answer was lost made.
 """
 
 from __future__ import annotations
@@ -16,9 +14,10 @@ from typing import TYPE_CHECKING
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields
-from wfsync.http.errors import NotFoundError, ServerError, TransportError, ValidationError
+from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
+from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex, Match
 from wfsync.webcrm.mapping import organisation_fields
@@ -108,11 +107,17 @@ class CustomerCreator:
             return
         names = [n for n in CUSTOMER_FIELDS if n != "customer_number" or owner == "webcrm"]
         payload = customer_fields(customer, names, create=True)
-        intent = store.begin_intent(KIND, "fortnox", key, payload)
         try:
-            created = await ctx.fortnox.customers.create(payload)
+            created, intent = await create_with_intent(
+                ctx,
+                entity=KIND,
+                target="fortnox",
+                source_id=key,
+                payload=payload,
+                ident=ident,
+                send=lambda: ctx.fortnox.customers.create(payload),
+            )
         except ValidationError as exc:
-            store.finish_intent(intent.id)  # rejected: nothing was created
             if exc.code == 2000637 and owner == "webcrm":
                 raise RecordFailed(
                     f"{ident}: customer number {customer.customer_number} is already used (or was "
@@ -122,12 +127,6 @@ class CustomerCreator:
                     retry="on_change",
                 ) from exc
             raise
-        except (ServerError, TransportError) as exc:
-            raise RecordFailed(
-                f"{ident}: Fortnox did not confirm the create ({exc.message}); the next run "
-                "checks whether it exists before trying again",
-                code=exc.code,
-            ) from exc
         number = created.customer_number
         with store.transaction():
             link = store.save_link(Link(id=None, kind=KIND, webcrm_id=key, fortnox_id=number))
@@ -225,17 +224,15 @@ class CustomerCreator:
             return
         dto = self.organisation_dto(customer)
         slot = ctx.settings.webcrm.custom_fields.customer_number
-        intent = store.begin_intent(KIND, "webcrm", number, dto)
-        try:
-            org_id = await ctx.webcrm.organisations.create(dto, lookup=(slot, number))
-        except ValidationError:
-            store.finish_intent(intent.id)
-            raise
-        except (ServerError, TransportError) as exc:
-            raise RecordFailed(
-                f"{ident}: webCRM did not confirm the create ({exc.message}); the next run "
-                "checks whether it exists before trying again"
-            ) from exc
+        org_id, intent = await create_with_intent(
+            ctx,
+            entity=KIND,
+            target="webcrm",
+            source_id=number,
+            payload=dto,
+            ident=ident,
+            send=lambda: ctx.webcrm.organisations.create(dto, lookup=(slot, number)),
+        )
         org = await ctx.webcrm.organisations.get(org_id)
         with store.transaction():
             link = store.save_link(

@@ -33,10 +33,10 @@ from wfsync.fortnox.delivery_mapping import (
     document_fields,
     external_reference,
 )
-from wfsync.http.errors import ServerError, TransportError, ValidationError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
 from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND
+from wfsync.sync.intents import create_with_intent, open_intents_for
 from wfsync.webcrm.delivery_mapping import (
     COMPLETED,
     ERP_ID_FIELD,
@@ -136,11 +136,8 @@ class DeliveryCreator:
             ctx.plan(KIND, "create", "fortnox", ident, f"as a Fortnox {kind}")
             return
         reference = external_reference(key)
-        resumed = any(
-            i.target == "fortnox" and i.source_id == key for i in store.open_intents(KIND)
-        )
-        intent = store.begin_intent(KIND, "fortnox", key, {"kind": kind, "reference": reference})
-        if resumed:
+        if open_intents_for(ctx, KIND, "fortnox", key):
+            # A create whose answer was lost may have landed: the marker finds it.
             found = await self._find_fortnox(kind, reference)
             if found is not None:
                 await self._adopt(key, kind, found, ident, complete="webcrm")
@@ -150,22 +147,23 @@ class DeliveryCreator:
             "ExternalInvoiceReference1": reference,
             **document_fields(record, DOCUMENT_FIELDS[kind], kind, create=True, lines=record.lines),
         }
-        try:
-            document: Document
+
+        async def send() -> tuple[Document, Delivery]:
             if kind == "order":
-                document = await ctx.fortnox.orders.create(payload)
-                view = delivery_from_order(document)
-            else:
-                document = await ctx.fortnox.invoices.create(payload)
-                view = delivery_from_invoice(document)
-        except ValidationError:
-            store.finish_intent(intent.id)
-            raise
-        except (ServerError, TransportError) as exc:
-            raise RecordFailed(
-                f"{ident}: Fortnox did not confirm the new {kind} ({exc.message}); the next run "
-                "looks for it before trying again"
-            ) from exc
+                order = await ctx.fortnox.orders.create(payload)
+                return order, delivery_from_order(order)
+            invoice = await ctx.fortnox.invoices.create(payload)
+            return invoice, delivery_from_invoice(invoice)
+
+        (document, view), intent = await create_with_intent(
+            ctx,
+            entity=KIND,
+            target="fortnox",
+            source_id=key,
+            payload={"kind": kind, "reference": reference},
+            ident=ident,
+            send=send,
+        )
         number = document.document_number
         # Fortnox's numbers and defaults back to webCRM, with the key to the document.
         current = self.deliveries.from_webcrm(delivery, lines)
@@ -226,9 +224,8 @@ class DeliveryCreator:
             ctx.plan(KIND, "create", "webcrm", ident, "as a webCRM delivery")
             return
         erp = erp_id(doc_kind, number)
-        resumed = any(i.target == "webcrm" and i.source_id == key for i in store.open_intents(KIND))
-        intent = store.begin_intent(KIND, "webcrm", key, {"erp_id": erp})
-        if resumed:
+        if open_intents_for(ctx, KIND, "webcrm", key):
+            # A create whose answer was lost may have landed: the ERP id finds it.
             found = [
                 d
                 for d in await ctx.webcrm.deliveries.find(ERP_ID_FIELD, erp)
@@ -249,16 +246,15 @@ class DeliveryCreator:
         }
         if doc_kind == "invoice":
             dto["DeliveryStatus"] = COMPLETED
-        try:
-            delivery_id = await ctx.webcrm.deliveries.create(dto, lookup=(ERP_ID_FIELD, erp))
-        except ValidationError:
-            store.finish_intent(intent.id)
-            raise
-        except (ServerError, TransportError) as exc:
-            raise RecordFailed(
-                f"{ident}: webCRM did not confirm the new delivery ({exc.message}); the next run "
-                "looks for it before trying again"
-            ) from exc
+        delivery_id, intent = await create_with_intent(
+            ctx,
+            entity=KIND,
+            target="webcrm",
+            source_id=key,
+            payload={"erp_id": erp},
+            ident=ident,
+            send=lambda: ctx.webcrm.deliveries.create(dto, lookup=(ERP_ID_FIELD, erp)),
+        )
         for position, line in enumerate(view.lines):
             await ctx.webcrm.quotation_lines.create(
                 quotation_line_fields(

@@ -28,6 +28,7 @@ from wfsync.config import Settings
 from wfsync.fortnox import FortnoxClient
 from wfsync.http.errors import ApiError, ConfigError, NotFoundError, WfsyncError
 from wfsync.state import SqlTokenStore, StateStore
+from wfsync.state.lease import DEFAULT_WAIT, WriterLease, describe_holder
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
@@ -75,12 +76,18 @@ class SyncEngine:
         fortnox: FortnoxClient,
         webcrm: WebcrmClient,
         clock: Clock,
+        *,
+        holder: str | None = None,
+        lease_wait: float = DEFAULT_WAIT,
     ) -> None:
         self.settings = settings
         self.store = store
         self.fortnox = fortnox
         self.webcrm = webcrm
         self.clock = clock
+        #: Every run that writes holds the single-writer lease (wfsync.state.lease).
+        self.lease = WriterLease(store, holder or describe_holder(), clock=clock)
+        self.lease_wait = lease_wait
 
     @classmethod
     @asynccontextmanager
@@ -92,6 +99,8 @@ class SyncEngine:
         store: StateStore | None = None,
         fortnox_transport: httpx.AsyncBaseTransport | None = None,
         webcrm_transport: httpx.AsyncBaseTransport | None = None,
+        holder: str | None = None,
+        lease_wait: float = DEFAULT_WAIT,
     ) -> AsyncIterator[SyncEngine]:
         clock = clock or SystemClock()
         own_store = store is None
@@ -102,7 +111,9 @@ class SyncEngine:
         webcrm = WebcrmClient(settings.webcrm, clock=clock, transport=webcrm_transport)
         try:
             async with fortnox, webcrm:
-                yield cls(settings, store, fortnox, webcrm, clock)
+                yield cls(
+                    settings, store, fortnox, webcrm, clock, holder=holder, lease_wait=lease_wait
+                )
         finally:
             if own_store:
                 store.close()
@@ -294,6 +305,8 @@ class SyncEngine:
         for failure in self.store.failures(status="open"):
             if failure.source != source or ctx.dry_run:
                 continue
+            if (failure.kind, failure.source, failure.source_id) in ctx.handled:
+                continue  # the feed tried it in this cycle already
             ctx.report.count(failure.kind, "retried")
             try:
                 if failure.kind == "customer" and source == "webcrm":
@@ -314,6 +327,11 @@ class SyncEngine:
         if ctx.dry_run:
             yield
             return
+        async with self.lease.hold(self.lease_wait), self._journal(direction, ctx):
+            yield
+
+    @asynccontextmanager
+    async def _journal(self, direction: str, ctx: SyncContext) -> AsyncIterator[None]:
         run = self.store.start_run(direction)
         try:
             yield
