@@ -60,6 +60,19 @@ class SimulatorApp:
     faults: FaultPlan
     requests: list[RecordedRequest] = field(default_factory=list)
     websocket: WebSocketHandler | None = None
+    #: Requests that timed out for the client but will still be carried out.
+    late: list[tuple[float, Scope, bytes]] = field(default_factory=list)
+
+    async def land_due(self) -> int:
+        """Carry out the late requests whose time has come; returns how many."""
+        now = self.clock.monotonic()
+        due = [item for item in self.late if item[0] <= now]
+        self.late = [item for item in self.late if item[0] > now]
+        for _, scope, body in due:
+            request = Request(scope, _replay(body))
+            response, client_id = await self._api(request, _encoded_api_path(request))
+            self._record(request, body, response.status_code, client_id)
+        return len(due)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,6 +84,7 @@ class SimulatorApp:
                 return
             await self.websocket(scope, receive, send)
             return
+        await self.land_due()
         request = Request(scope, receive)
         await request.body()  # read once up front; Starlette caches it for later reads
         response, client_id = await self._respond(request)
@@ -103,6 +117,10 @@ class SimulatorApp:
     async def _fault_before(self, fault: Fault, request: Request, path: str) -> Response | None:
         if fault.latency > 0:
             await self.clock.sleep(fault.latency)
+        if fault.timeout and fault.land_after is not None:
+            body = await request.body()
+            self.late.append((self.clock.monotonic() + fault.land_after, dict(request.scope), body))
+            raise httpx.ReadTimeout("simulated timeout (the request lands later)")
         if fault.timeout and not fault.after_processing:
             self._record(request, await request.body(), None, None)
             raise httpx.ReadTimeout("simulated timeout")
@@ -210,3 +228,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _replay(body: bytes) -> Receive:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

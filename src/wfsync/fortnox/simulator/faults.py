@@ -10,7 +10,11 @@ times (or forever). Kinds:
   client sees that exception exactly as a real read timeout. With
   ``after_processing=True`` the request is carried out first and only the answer
   is lost — the ambiguous failure that produces duplicates in careless clients;
-* ``latency=2.0``: the answer is delayed by sleeping on the injected clock.
+* ``latency=2.0``: the answer is delayed by sleeping on the injected clock;
+* ``timeout=True, land_after=90``: the client times out at once, but the
+  request is carried out ``land_after`` seconds later (on the simulator's
+  clock, when the next request arrives or :meth:`SimulatorApp.land_due` is
+  called) — a POST stuck in a proxy that lands after the client gave up.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class Fault:
     timeout: bool = False
     after_processing: bool = False
     latency: float = 0.0
+    #: With ``timeout``: carry the request out this many seconds later.
+    land_after: float | None = None
     #: How many more requests this fault hits; None = every matching request.
     times: int | None = 1
     fired: int = 0
@@ -56,11 +62,16 @@ class FaultPlan:
         after_processing: bool = False,
         latency: float = 0.0,
         times: int | None = 1,
+        land_after: float | None = None,
     ) -> Fault:
         """Arm a fault; ``times=None`` keeps it firing until :meth:`clear`."""
         if status is None and not timeout and latency <= 0:
             raise ValueError("a fault needs a status, timeout=True or a latency")
-        fault = Fault(path_prefix, method, status, timeout, after_processing, latency, times)
+        if land_after is not None and not timeout:
+            raise ValueError("land_after needs timeout=True (the answer is what gets lost)")
+        fault = Fault(
+            path_prefix, method, status, timeout, after_processing, latency, land_after, times
+        )
         self.armed.append(fault)
         return fault
 

@@ -77,6 +77,8 @@ class WebcrmSimulator:
         self.faults = FaultPlan()
         self.hooks = HookRegistry(self.clock)
         self.requests: list[RecordedRequest] = []
+        #: Requests that timed out for the client but will still be carried out.
+        self.late: list[tuple[float, Scope, bytes]] = []
         self.ui = WebcrmUi(self.backend)
         for collection in (
             self.backend.organisations,
@@ -128,6 +130,7 @@ class WebcrmSimulator:
             return
         if scope["type"] != "http":
             return
+        await self.land_due()
         request = Request(scope, receive)
         method = request.method.upper()
         path = scope["path"]
@@ -147,12 +150,28 @@ class WebcrmSimulator:
             return await self._handle(request, method, path)
         if fault.latency > 0:
             await self.clock.sleep(fault.latency)
+        if fault.timeout and fault.land_after is not None and not self.faults.real_server:
+            due = self.clock.monotonic() + fault.land_after
+            self.late.append((due, dict(request.scope), await request.body()))
+            raise SimulatedTimeout("simulated webCRM timeout (the request lands later)")
         if not fault.after_processing and fault.fails:
             return await self._fail(fault)
         response = await self._handle(request, method, path)
         if fault.fails:
             return await self._fail(fault)
         return response
+
+    async def land_due(self) -> int:
+        """Carry out the late requests whose time has come; returns how many."""
+        now = self.clock.monotonic()
+        due = [item for item in self.late if item[0] <= now]
+        self.late = [item for item in self.late if item[0] > now]
+        for _, scope, body in due:
+            request = Request(scope, _replay(body))
+            method, path = request.method.upper(), scope["path"]
+            response = await self._handle(request, method, path)
+            self.requests.append(RecordedRequest(method, path, "", response.status_code))
+        return len(due)
 
     async def _fail(self, fault: Fault) -> Response:
         if fault.timeout:
@@ -227,3 +246,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _replay(body: bytes) -> Receive:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

@@ -47,6 +47,8 @@ class Fault:
     after_processing: bool = False
     retry_after: int = 5
     disconnect: bool = False
+    #: With ``timeout``: the request is carried out this many seconds later.
+    land_after: float | None = None
 
     @property
     def fails(self) -> bool:
@@ -81,7 +83,13 @@ class FaultPlan:
         after_processing: bool = False,
         retry_after: int = 5,
         disconnect: bool = False,
+        land_after: float | None = None,
     ) -> Fault:
+        """Arm a fault. ``timeout=True, land_after=90``: the client times out now, but
+        the request is carried out 90 s later on the simulator's clock (a POST stuck
+        in a proxy that lands after the client gave up)."""
+        if land_after is not None and not timeout:
+            raise ValueError("land_after needs timeout=True (the answer is what gets lost)")
         if status is None and not timeout and not disconnect and latency <= 0:
             raise ValueError("a fault needs a status, timeout=True, disconnect=True or a latency")
         if status is not None and not 400 <= status <= 599:
@@ -98,6 +106,7 @@ class FaultPlan:
             after_processing=after_processing,
             retry_after=retry_after,
             disconnect=disconnect,
+            land_after=land_after,
         )
         self.faults.append(fault)
         return fault
