@@ -161,3 +161,101 @@ async def test_taking_the_lease_closes_runs_a_killed_process_left_running(world:
     await world.sync()
     runs = {run.id: run for run in world.store.last_runs()}
     assert runs[dead.id].status == "interrupted"
+
+
+async def linked_pair(world: World, name: str) -> tuple[int, str]:
+    await world.import_all()
+    org = world.webcrm.ui.create_organisation(OrganisationName=name, OrganisationType=FORETAG)
+    await world.sync()
+    link = world.store.get_link("customer", webcrm_id=str(org))
+    assert link is not None and link.fortnox_id is not None
+    return org, link.fortnox_id
+
+
+async def test_a_read_without_a_name_is_never_written_back(world: World) -> None:
+    org, number = await linked_pair(world, "Namnlös Läsning AB")
+    row = world.webcrm.backend.organisations.get(org)
+    row["OrganisationName"] = None  # webCRM's answer lacks the name this time
+    world.fortnox.ui.update_customer(number, Phone1="08-111 22 33")  # an unrelated edit
+    webcrm_writes = len(world.webcrm.writes)
+    await world.sync()
+    assert len(world.webcrm.writes) == webcrm_writes  # nothing written with a blank name
+    failures = world.store.failures()
+    assert failures and all("without a name" in f.message for f in failures)
+    row["OrganisationName"] = "Namnlös Läsning AB"  # the next read is whole again
+    await world.sync()
+    assert world.store.failures() == []
+    assert world.webcrm.backend.organisations.get(org)["OrganisationName"] == "Namnlös Läsning AB"
+    assert world.fortnox.ui.customer(number)["Name"] == "Namnlös Läsning AB"
+    assert world.webcrm.backend.organisations.get(org)["OrganisationTelephone"] == "08-111 22 33"
+
+
+async def test_a_malformed_fortnox_record_goes_to_the_inbox_and_the_run_goes_on(
+    world: World,
+) -> None:
+    org, number = await linked_pair(world, "Trasigt Svar AB")
+    other = world.fortnox.ui.create_customer(Name="Hel Kund AB")
+    world.fortnox.ui.update_customer(number, Phone1="08-123 45 67")
+    world.fortnox.faults.add(
+        f"/3/customers/{number}", method="GET", malformed="<html>502 Bad Gateway</html>", times=1
+    )
+    await world.sync()
+    (failure,) = world.store.failures()
+    assert failure.source_id == number and "not JSON" in failure.message
+    assert world.store.get_link("customer", fortnox_id=other) is not None  # others synced
+    await world.sync()  # retried with a good answer
+    assert world.store.failures() == []
+    assert world.webcrm.backend.organisations.get(org)["OrganisationTelephone"] == "08-123 45 67"
+
+
+async def test_a_malformed_feed_page_fails_its_direction_and_keeps_the_cursor(
+    world: World,
+) -> None:
+    from wfsync.http.errors import MalformedResponseError
+
+    await world.import_all()
+    world.fortnox.ui.create_customer(Name="Ny i Fortnox AB")
+    cursor = world.store.get_cursor("fortnox", "customers")
+    world.fortnox.faults.add(
+        "/3/customers", method="GET", malformed='{"Customers": [{"CustomerNumber": []}]}', times=1
+    )
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        with pytest.raises(MalformedResponseError, match="does not match its documented shape"):
+            await engine.sync_fortnox()
+    assert world.store.get_cursor("fortnox", "customers") == cursor
+    assert world.store.last_run("fortnox").status == "failed"  # type: ignore[union-attr]
+    await world.sync()  # the next cycle reads the same window again
+    assert world.store.last_run("fortnox").status == "ok"  # type: ignore[union-attr]
+    assert len(webcrm_named(world, "Ny i Fortnox AB")) == 1
+
+
+async def test_a_direction_that_cannot_complete_does_not_stop_the_other(world: World) -> None:
+    from wfsync.http.errors import ServerError
+
+    await world.import_all()
+    world.webcrm.faults.add("/Queries", status=503, times=None)
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        with pytest.raises(ServerError):
+            await engine.sync_once()
+    assert world.store.last_run("webcrm").status == "failed"  # type: ignore[union-attr]
+    assert world.store.last_run("fortnox").status == "ok"  # type: ignore[union-attr]
+
+
+async def test_an_endless_retry_after_ends_the_run_instead_of_sleeping_for_a_day(
+    world: World,
+) -> None:
+    from wfsync.http.core import WaitBudgetExceeded
+    from wfsync.http.errors import RateLimitError
+
+    await world.import_all()
+    world.webcrm.faults.add("/Queries", status=429, retry_after=100000, times=None)
+    started = world.clock.monotonic()
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        with pytest.raises((WaitBudgetExceeded, RateLimitError)):
+            await engine.sync_webcrm()
+    waited = world.clock.monotonic() - started - 360
+    assert waited <= engine.webcrm.http.retry.run_wait_budget
+    assert world.store.last_run("webcrm").status == "failed"  # type: ignore[union-attr]

@@ -43,6 +43,7 @@ from wfsync.config_template import (
     render_config,
 )
 from wfsync.http.errors import ConfigError
+from wfsync.state.db import redact
 
 __all__ = ["config_command", "init_command", "load_settings", "write_private_file"]
 
@@ -248,6 +249,8 @@ def _effective(settings: Settings, key: ConfigKey) -> Any:
         node = getattr(node, part)
     if isinstance(node, SecretStr):
         return "***" if node.get_secret_value() else ""
+    if key.path == "state.url":
+        return redact(node)  # a PostgreSQL URL may carry a password
     return node
 
 
@@ -260,7 +263,9 @@ def config_command(
     settings = load_settings(path)
     present = {name.upper() for name in os.environ}
     if json_output:
-        typer.echo(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        shown = settings.model_dump(mode="json")
+        shown["state"]["url"] = redact(settings.state.url)
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     where = str(path) if path.exists() else f"{path} (not found: defaults and environment)"
     err_console.print(f"configuration OK: {where}", markup=False, soft_wrap=True)

@@ -110,6 +110,11 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                 if warning:
                     log.warning("%s", warning)
 
+            # The inbox as it stands now, not 0 until the first cycle succeeds.
+            metrics.set_open(
+                errors=len(engine.store.failures(status="open")),
+                conflicts=len(engine.store.conflicts()),
+            )
             jobs = jobs_from_settings(
                 interval_minutes=settings.sync.webcrm_interval_minutes,
                 fortnox_offset_minutes=settings.sync.fortnox_offset_minutes,

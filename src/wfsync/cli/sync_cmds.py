@@ -208,6 +208,7 @@ def skip_command(failure_id: int = typer.Argument(..., help="Open error-inbox en
         "not retried until the record is edited or you run `wfsync unskip "
         f"{failure_id}`",
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -27,7 +27,7 @@ from wfsync.http.errors import ApiError, RateLimitError, ServerError, TransportE
 from wfsync.http.ratelimit import SlidingWindowLimiter
 from wfsync.http.retry import RetryPolicy
 
-__all__ = ["AuthHook", "ErrorMapper", "HttpCore", "RequestOptions"]
+__all__ = ["AuthHook", "ErrorMapper", "HttpCore", "RequestOptions", "WaitBudgetExceeded"]
 
 log = logging.getLogger("wfsync.http")
 
@@ -44,6 +44,12 @@ class AuthHook(Protocol):
     async def on_unauthorized(self, rejected: str) -> None:
         """The server rejected ``rejected``: renew (once, serialised) or raise AuthError."""
         ...
+
+
+class WaitBudgetExceeded(ApiError):
+    """The vendor asked for more waiting than one run may spend: end the run cleanly."""
+
+    fatal_for_run = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class HttpCore:
         self.clock = clock or SystemClock()
         self.rate_limit_floor = rate_limit_floor
         self.calls: Counter[str] = Counter()
+        #: Seconds spent waiting for retries since :meth:`start_run`.
+        self.waited = 0.0
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             transport=transport,
@@ -95,6 +103,26 @@ class HttpCore:
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
+
+    def start_run(self) -> None:
+        """A new run starts with a fresh waiting budget (``RetryPolicy.run_wait_budget``)."""
+        self.waited = 0.0
+
+    def _bounded(self, delay: float, error: ApiError) -> float:
+        """Cap one wait; refuse one that would overrun the run's waiting budget."""
+        asked = delay
+        delay = min(delay, self.retry.max_wait)
+        if self.waited + delay > self.retry.run_wait_budget:
+            raise WaitBudgetExceeded(
+                f"{self.system} keeps asking us to wait (last: {asked:g} s after "
+                f"{error.message!r}); this run already waited {self.waited:.0f} s of its "
+                f"{self.retry.run_wait_budget:g} s budget, so it stops here and the next "
+                "cycle continues where it left off",
+                system=self.system,
+                status=error.status,
+            )
+        self.waited += delay
+        return delay
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -164,9 +192,10 @@ class HttpCore:
                     if error.retry_after is not None
                     else self.retry.delay(retries, floor=self.rate_limit_floor)
                 )
+                delay = self._bounded(delay, error)
                 self.limiter.pause(delay)
             else:
-                delay = self.retry.delay(retries)
+                delay = self._bounded(self.retry.delay(retries), error)
             log.warning(
                 "%s %s %s failed (%s); retry %d/%d in %.1fs",
                 self.system,

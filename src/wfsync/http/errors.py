@@ -19,6 +19,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "LockedError",
+    "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -120,6 +121,17 @@ class ServerError(ApiError):
     """HTTP 5xx."""
 
     retriable = True
+
+
+class MalformedResponseError(ApiError):
+    """A success status with a body the vendor's API does not document: not JSON
+    (an HTML page from a proxy), or JSON of the wrong shape or types.
+
+    Fatal for the record it belongs to, never for the process: the engine puts a
+    bad record in the error inbox; a bad list page ends that direction's run
+    with one line, its cursor not advanced. For a create it means "the create
+    may have happened" — handled like a lost answer (:mod:`wfsync.sync.intents`).
+    """
 
 
 class TransportError(ApiError):

@@ -20,6 +20,11 @@ class RetryPolicy:
     attempts: int = 5
     base: float = 1.0
     cap: float = 30.0
+    #: Longest single wait, whatever a ``Retry-After`` header asks for.
+    max_wait: float = 60.0
+    #: Most seconds one run may spend waiting on this vendor in all; past that the
+    #: run ends (cleanly, cursors kept) and the next slot continues.
+    run_wait_budget: float = 240.0
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, retry_number: int, floor: float = 0.0) -> float:

@@ -199,6 +199,11 @@ class CustomerCreator:
         ctx, store = self.ctx, self.ctx.store
         number = record.customer_number
         ident = f"{customer.name or '(no name)'} (Fortnox {number})"
+        if not clean(customer.name):
+            raise RecordFailed(
+                f"Fortnox customer {number} was read without a name; not created in webCRM "
+                "until a read has one",
+            )
         index = await self.webcrm_index()
         match = self._check_linked(
             index.match(

@@ -24,10 +24,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
+from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
-from wfsync.sync.context import SyncContext
+from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, three_way
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
@@ -154,6 +155,7 @@ class CustomerSync:
             self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
             return
         webcrm_now, fortnox_now = self.from_webcrm(org), self.from_fortnox(fortnox_record)
+        self._require_valid(link, webcrm_now, fortnox_now)
         side, rule = ctx.conflict_winner(org.updated_at)
         result = three_way(
             CUSTOMER_FIELDS,
@@ -223,6 +225,26 @@ class CustomerSync:
             for prop, value in wanted.items()
             if (org.field(prop) or "") != (value if value is not None else "")
         }
+
+    @staticmethod
+    def _require_valid(link: Link, webcrm_now: Customer, fortnox_now: Customer) -> None:
+        """A read that lacks a value every customer has is not the truth: never merge it.
+
+        webCRM replaces the whole record on a write, so merging an organisation
+        read without its name would blank the name in webCRM, and the snapshot
+        would make the loss permanent. Such a record waits in the inbox (re-read
+        every cycle) until a read is whole again.
+        """
+        for system, ident, record in (
+            ("webCRM", f"organisation {link.webcrm_id}", webcrm_now),
+            ("Fortnox", f"customer {link.fortnox_id}", fortnox_now),
+        ):
+            if not clean(record.name):
+                raise RecordFailed(
+                    f"{system} {ident} was read without a name (the field came back empty); "
+                    "nothing was written either way — it is read again next cycle (give it "
+                    f"a name in {system} if it really has none)"
+                )
 
     def _plan_merge(self, ident: str, result: MergeResult) -> None:
         if result.to_fortnox:

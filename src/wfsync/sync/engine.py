@@ -238,8 +238,26 @@ class SyncEngine:
         return ctx.report
 
     async def sync_once(self, *, dry_run: bool = False) -> list[RunReport]:
-        """Both directions, webCRM first (the spec's order within one 6-minute period)."""
-        return [await self.sync_webcrm(dry_run=dry_run), await self.sync_fortnox(dry_run=dry_run)]
+        """Both directions, webCRM first (the spec's order within one 6-minute period).
+
+        A direction that cannot complete (a malformed feed page, an API down
+        after retries) does not stop the other one; its error is raised after
+        the other direction has run, unless it is fatal for everything (auth,
+        config, the writer lease).
+        """
+        reports: list[RunReport] = []
+        failed: WfsyncError | None = None
+        for direction in (self.sync_webcrm, self.sync_fortnox):
+            try:
+                reports.append(await direction(dry_run=dry_run))
+            except WfsyncError as exc:
+                if exc.fatal_for_run or failed is not None:
+                    raise
+                log.error("%s", exc)
+                failed = exc
+        if failed is not None:
+            raise failed
+        return reports
 
     def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
         """Where a webCRM feed starts reading.
@@ -332,6 +350,8 @@ class SyncEngine:
 
     @asynccontextmanager
     async def _journal(self, direction: str, ctx: SyncContext) -> AsyncIterator[None]:
+        self.fortnox.http.start_run()
+        self.webcrm.http.start_run()
         run = self.store.start_run(direction)
         try:
             yield

@@ -30,7 +30,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from wfsync.http.errors import ServerError, TransportError, ValidationError
+from wfsync.http.errors import (
+    MalformedResponseError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
 from wfsync.state import Intent
 from wfsync.sync.context import RecordFailed, SyncContext
 
@@ -91,7 +96,7 @@ async def create_with_intent(
     except ValidationError:
         store.finish_intent(intent.id)  # rejected: nothing was created
         raise
-    except (ServerError, TransportError) as exc:
+    except (ServerError, TransportError, MalformedResponseError) as exc:
         ctx.report.count(entity, "unconfirmed")
         raise RecordFailed(
             f"{ident}: {system} did not confirm the create ({exc.message}); it is looked up "

@@ -23,7 +23,14 @@ from pydantic import SecretStr
 
 from wfsync.clock import Clock
 from wfsync.http.core import HttpCore, RequestOptions
-from wfsync.http.errors import ApiError, AuthError, ConfigError, ServerError, TransportError
+from wfsync.http.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
 from wfsync.webcrm.errors import SYSTEM, error_message
 
 __all__ = ["LOGIN_PATH", "AccessToken", "ApiLoginAuth"]
@@ -118,8 +125,8 @@ class ApiLoginAuth:
                 data={"authCode": code},
                 options=RequestOptions(authenticated=False),
             )
-        except (ServerError, TransportError):
-            raise  # webCRM unreachable: not a credentials problem
+        except (ServerError, TransportError, RateLimitError):
+            raise  # webCRM unreachable or throttling: not a credentials problem
         except ApiError as exc:
             raise AuthError(
                 f"webCRM login failed: {exc.message}",

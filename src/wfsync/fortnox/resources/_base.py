@@ -16,11 +16,12 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
+from pydantic import ValidationError as ShapeError
 
 from wfsync.fortnox.models import MetaInformation
 from wfsync.fortnox.stockholm import to_lastmodified
 from wfsync.http.core import HttpCore, RequestOptions
-from wfsync.http.errors import ServerError
+from wfsync.http.errors import MalformedResponseError
 
 __all__ = [
     "PAGE_SIZE",
@@ -88,6 +89,29 @@ class Listing(AsyncIterator[T]):
         return self._collect().__await__()
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], raw: Any) -> M:
+    """Validate a vendor object; a wrong shape is the vendor's error, said in one line."""
+    try:
+        return model.model_validate(raw)
+    except ShapeError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(the object)"
+        number = (
+            raw.get("CustomerNumber") or raw.get("DocumentNumber") or raw.get("ArticleNumber")
+            if isinstance(raw, dict)
+            else None
+        )
+        which = f" {number}" if number else ""
+        raise MalformedResponseError(
+            f"Fortnox sent a {model.__name__}{which} that does not match its documented "
+            f"shape: {where}: {first['msg']} (got {first.get('input')!r})",
+            system="fortnox",
+        ) from None
+
+
 class Resource:
     """Holds the shared request loop and the JSON helpers."""
 
@@ -112,10 +136,24 @@ class Resource:
         )
         if not response.content:
             return {}
-        payload = response.json()
+        try:
+            payload = response.json()
+        except ValueError:
+            start = response.text[:60].strip().replace("\n", " ")
+            raise MalformedResponseError(
+                f"the answer is not JSON (it starts {start!r})",
+                system="fortnox",
+                status=response.status_code,
+                method=method,
+                url=str(response.request.url),
+            ) from None
         if not isinstance(payload, dict):
-            raise ServerError(
-                "expected a JSON object", system="fortnox", status=response.status_code
+            raise MalformedResponseError(
+                f"expected a JSON object, got {type(payload).__name__}",
+                system="fortnox",
+                status=response.status_code,
+                method=method,
+                url=str(response.request.url),
             )
         return payload
 
@@ -125,7 +163,7 @@ class Resource:
             inner = payload.get(root)
             if isinstance(inner, dict):
                 return inner
-        raise ServerError(
+        raise MalformedResponseError(
             f"response has no {' or '.join(roots)} object (keys: {sorted(payload)})",
             system="fortnox",
         )
@@ -141,7 +179,7 @@ class Resource:
             items = payload.get(collection) or []
             for item in items:
                 yield item
-            meta = MetaInformation.model_validate(payload.get("MetaInformation") or {})
+            meta = parse(MetaInformation, payload.get("MetaInformation") or {})
             # Empty lists report @TotalPages 0 (§3.3): stop on either signal.
             if not items or meta.current_page >= meta.total_pages:
                 return
@@ -192,23 +230,23 @@ class RecordResource(Resource, Generic[ItemT, RecordT]):
         async for raw in self._pages(self.path, self.collection, params):
             if stamp_active:
                 raw = {**raw, "Active": filter == "active"}
-            yield self.item_model.model_validate(raw)
+            yield parse(self.item_model, raw)
 
     async def get(self, number: str) -> RecordT:
         payload = await self._call("GET", f"{self.path}/{segment(number)}")
-        return self.record_model.model_validate(self._unwrap(payload, self.root))
+        return parse(self.record_model, self._unwrap(payload, self.root))
 
     async def create(self, fields: Mapping[str, Any]) -> RecordT:
         """POST a new record. Never retried after a 5xx/timeout (it may exist now)."""
         payload = await self._call("POST", self.path, body={self.root: fields}, idempotent=False)
-        return self.record_model.model_validate(self._unwrap(payload, self.root))
+        return parse(self.record_model, self._unwrap(payload, self.root))
 
     async def update(self, number: str, fields: Mapping[str, Any]) -> RecordT:
         """Partial update: only ``fields`` change; send ``"API_BLANK"`` to clear one."""
         payload = await self._call(
             "PUT", f"{self.path}/{segment(number)}", body={self.root: fields}
         )
-        return self.record_model.model_validate(self._unwrap(payload, self.root))
+        return parse(self.record_model, self._unwrap(payload, self.root))
 
 
 class DocumentResource(RecordResource[ItemT, RecordT]):
@@ -221,7 +259,7 @@ class DocumentResource(RecordResource[ItemT, RecordT]):
 
     async def _record_action(self, number: str, action: str, *, idempotent: bool) -> RecordT:
         payload = await self._action(number, action, idempotent=idempotent)
-        return self.record_model.model_validate(self._unwrap(payload, self.root))
+        return parse(self.record_model, self._unwrap(payload, self.root))
 
 
 class RegisterResource(Resource, Generic[ItemT]):
@@ -238,8 +276,8 @@ class RegisterResource(Resource, Generic[ItemT]):
 
     async def _entries(self) -> AsyncIterator[ItemT]:
         async for raw in self._pages(self.path, self.collection, {}):
-            yield self.item_model.model_validate(raw)
+            yield parse(self.item_model, raw)
 
     async def get(self, code: str) -> ItemT:
         payload = await self._call("GET", f"{self.path}/{segment(code)}")
-        return self.item_model.model_validate(self._unwrap(payload, self.root))
+        return parse(self.item_model, self._unwrap(payload, self.root))

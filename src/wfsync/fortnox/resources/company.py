@@ -7,7 +7,7 @@ the tenant id (``DatabaseNumber``) for the client-credentials flow.
 from __future__ import annotations
 
 from wfsync.fortnox.models import CompanyInformation
-from wfsync.fortnox.resources._base import Resource
+from wfsync.fortnox.resources._base import Resource, parse
 
 __all__ = ["Company"]
 
@@ -15,4 +15,4 @@ __all__ = ["Company"]
 class Company(Resource):
     async def get(self) -> CompanyInformation:
         payload = await self._call("GET", "companyinformation")
-        return CompanyInformation.model_validate(self._unwrap(payload, "CompanyInformation"))
+        return parse(CompanyInformation, self._unwrap(payload, "CompanyInformation"))

@@ -8,7 +8,7 @@ once invoiced or cancelled (:attr:`FortnoxOrder.locked`).
 from __future__ import annotations
 
 from wfsync.fortnox.models import FortnoxInvoice, FortnoxOrder, OrderListItem
-from wfsync.fortnox.resources._base import DocumentResource, segment
+from wfsync.fortnox.resources._base import DocumentResource, parse, segment
 from wfsync.http.errors import ServerError
 
 __all__ = ["Orders"]
@@ -31,14 +31,14 @@ class Orders(DocumentResource[OrderListItem, FortnoxOrder]):
         """
         payload = await self._action(number, "createinvoice", idempotent=False)
         if isinstance(payload.get("Invoice"), dict):
-            return FortnoxInvoice.model_validate(payload["Invoice"])
-        order = FortnoxOrder.model_validate(self._unwrap(payload, "Order"))
+            return parse(FortnoxInvoice, payload["Invoice"])
+        order = parse(FortnoxOrder, self._unwrap(payload, "Order"))
         if order.invoice_reference is None:
             raise ServerError(
                 f"createinvoice on order {number} returned no invoice reference", system="fortnox"
             )
         invoice = await self._call("GET", f"invoices/{segment(order.invoice_reference)}")
-        return FortnoxInvoice.model_validate(self._unwrap(invoice, "Invoice"))
+        return parse(FortnoxInvoice, self._unwrap(invoice, "Invoice"))
 
     async def cancel(self, number: str) -> FortnoxOrder:
         """Cancel the order (orders cannot be deleted)."""

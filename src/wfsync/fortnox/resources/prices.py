@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wfsync.fortnox.models import PriceRecord
-from wfsync.fortnox.resources._base import Resource, segment
+from wfsync.fortnox.resources._base import Resource, parse, segment
 from wfsync.http.errors import NotFoundError
 
 __all__ = ["Prices"]
@@ -29,7 +29,7 @@ class Prices(Resource):
             payload = await self._call("GET", self._path(article_number, price_list, from_quantity))
         except NotFoundError:
             return None
-        return PriceRecord.model_validate(self._unwrap(payload, "Price"))
+        return parse(PriceRecord, self._unwrap(payload, "Price"))
 
     async def get(
         self, article_number: str, *, price_list: str = "A", from_quantity: int | Decimal = 0

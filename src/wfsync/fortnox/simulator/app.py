@@ -112,6 +112,8 @@ class SimulatorApp:
         if fault is not None and fault.timeout and fault.after_processing:
             self._record(request, await request.body(), None, client_id)
             raise httpx.ReadTimeout("simulated timeout after processing")
+        if fault is not None and fault.malformed is not None and response.status_code < 400:
+            return Response(fault.malformed, 200, media_type="text/html"), client_id
         return response, client_id
 
     async def _fault_before(self, fault: Fault, request: Request, path: str) -> Response | None:

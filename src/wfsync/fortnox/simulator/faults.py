@@ -14,7 +14,9 @@ times (or forever). Kinds:
 * ``timeout=True, land_after=90``: the client times out at once, but the
   request is carried out ``land_after`` seconds later (on the simulator's
   clock, when the next request arrives or :meth:`SimulatorApp.land_due` is
-  called) — a POST stuck in a proxy that lands after the client gave up.
+  called) — a POST stuck in a proxy that lands after the client gave up;
+* ``malformed="<html>…"``: the request is carried out, but the answer is a 200
+  with this raw body (an HTML page from a proxy, truncated JSON, wrong types).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Fault:
     latency: float = 0.0
     #: With ``timeout``: carry the request out this many seconds later.
     land_after: float | None = None
+    #: Answer 200 with this raw body after carrying the request out.
+    malformed: str | None = None
     #: How many more requests this fault hits; None = every matching request.
     times: int | None = 1
     fired: int = 0
@@ -63,14 +67,23 @@ class FaultPlan:
         latency: float = 0.0,
         times: int | None = 1,
         land_after: float | None = None,
+        malformed: str | None = None,
     ) -> Fault:
         """Arm a fault; ``times=None`` keeps it firing until :meth:`clear`."""
-        if status is None and not timeout and latency <= 0:
-            raise ValueError("a fault needs a status, timeout=True or a latency")
+        if status is None and not timeout and latency <= 0 and malformed is None:
+            raise ValueError("a fault needs a status, timeout=True, malformed or a latency")
         if land_after is not None and not timeout:
             raise ValueError("land_after needs timeout=True (the answer is what gets lost)")
         fault = Fault(
-            path_prefix, method, status, timeout, after_processing, latency, land_after, times
+            path_prefix,
+            method,
+            status,
+            timeout,
+            after_processing,
+            latency,
+            land_after,
+            malformed,
+            times,
         )
         self.armed.append(fault)
         return fault
