@@ -199,6 +199,7 @@ class SyncSettings(_Section):
 
 class StateSettings(_Section):
     url: str = "sqlite:///wfsync.db"
+    lease_wait_seconds: float = Field(default=30.0, ge=0)
 
 
 class Settings(BaseSettings):

@@ -146,6 +146,10 @@ DESCRIPTIONS: dict[str, str] = {
         "SQLAlchemy URL of the state store: sqlite:///wfsync.db for one machine, "
         "postgresql+psycopg://user@host/db for several workers."
     ),
+    "state.lease_wait_seconds": (
+        "How long a writing command waits for another one (e.g. a `wfsync run` cycle) to "
+        "finish before it gives up with exit 1 naming the holder; one writer at a time."
+    ),
 }
 
 #: Asked for by ``wfsync init`` and written uncommented; the rest stay commented defaults.

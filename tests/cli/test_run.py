@@ -121,3 +121,37 @@ def test_run_refuses_a_second_instance_and_stops_cleanly_on_sigterm(
     finally:
         if first.poll() is None:
             first.kill()
+
+
+@pytest.mark.slow
+def test_writers_take_turns_and_a_waiting_one_names_the_holder(
+    configured: tuple[Path, FortnoxSimulator, WebcrmSimulator],
+) -> None:
+    from wfsync.state import StateStore
+    from wfsync.state.lease import writer_lease
+
+    config, fortnox, webcrm = configured
+    assert wfsync(config, "import").returncode == 0
+    fortnox.ui.create_customer(Name="Turordning AB")
+    env = {**os.environ, "WFSYNC_STATE__LEASE_WAIT_SECONDS": "1"}
+    store = StateStore.open(f"sqlite:///{config.parent / 'state.db'}")
+    try:
+        with writer_lease(store, "wfsync import (pid 4242 on laptop)"):
+            for args in (("sync", "--once"), ("retry",), ("import",)):
+                busy = subprocess.run(
+                    [WFSYNC, "--config", str(config), *args],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    env=env,
+                )
+                assert busy.returncode == 1, (args, busy.stderr)
+                assert "pid 4242 on laptop" in busy.stderr
+                assert "Traceback" not in busy.stderr
+                assert len(busy.stderr.strip().splitlines()) == 1, busy.stderr
+    finally:
+        store.close()
+    done = wfsync(config, "sync", "--once")
+    assert done.returncode == 0, done.stderr
+    names = [o["OrganisationName"] for o in webcrm.backend.organisations.rows()]
+    assert names.count("Turordning AB") == 1

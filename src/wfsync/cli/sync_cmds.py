@@ -187,9 +187,11 @@ def conflicts_command(
 
 def _inbox_action(failure_id: int, action: str) -> Failure:
     """Skip or unskip one entry under the writer lease; a wrong id or state is a usage error."""
-    store = _store()
+    settings = GLOBALS.settings()
+    store = StateStore.open(settings.state.url)
     try:
-        with writer_lease(store, describe_holder(f"wfsync {action}")):
+        holder = describe_holder(f"wfsync {action}")
+        with writer_lease(store, holder, wait=settings.state.lease_wait_seconds):
             change = store.skip_failure if action == "skip" else store.unskip_failure
             return change(failure_id)
     except (RecordNotFoundError, InboxStateError) as exc:

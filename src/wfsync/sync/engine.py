@@ -100,7 +100,7 @@ class SyncEngine:
         fortnox_transport: httpx.AsyncBaseTransport | None = None,
         webcrm_transport: httpx.AsyncBaseTransport | None = None,
         holder: str | None = None,
-        lease_wait: float = DEFAULT_WAIT,
+        lease_wait: float | None = None,
     ) -> AsyncIterator[SyncEngine]:
         clock = clock or SystemClock()
         own_store = store is None
@@ -111,9 +111,8 @@ class SyncEngine:
         webcrm = WebcrmClient(settings.webcrm, clock=clock, transport=webcrm_transport)
         try:
             async with fortnox, webcrm:
-                yield cls(
-                    settings, store, fortnox, webcrm, clock, holder=holder, lease_wait=lease_wait
-                )
+                wait = settings.state.lease_wait_seconds if lease_wait is None else lease_wait
+                yield cls(settings, store, fortnox, webcrm, clock, holder=holder, lease_wait=wait)
         finally:
             if own_store:
                 store.close()
