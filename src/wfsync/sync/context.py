@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from wfsync.clock import Clock
 from wfsync.config import Settings
 from wfsync.http.errors import ApiError, WfsyncError
+from wfsync.state.records import LinkClashError
 from wfsync.sync.merge import Side
 from wfsync.sync.report import PlannedOp, RunReport
 
@@ -139,6 +140,11 @@ class SyncContext:
                 exc.message,
                 exc.code,
                 {"retry": exc.retry, "fingerprint": fingerprint},
+            )
+        except LinkClashError as exc:
+            # Two links for one vendor record: a state conflict of this record only.
+            self._failed(
+                entity, source, source_id, operation, str(exc), None, {"fingerprint": fingerprint}
             )
         except ApiError as exc:
             if exc.fatal_for_run:

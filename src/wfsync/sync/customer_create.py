@@ -129,14 +129,10 @@ class CustomerCreator:
             raise
         number = created.customer_number
         with store.transaction():
+            # No snapshots yet: the reconcile below is a first sync, so what Fortnox
+            # filled in itself (the number, currency, terms of payment) goes back to
+            # webCRM instead of counting as already synced.
             link = store.save_link(Link(id=None, kind=KIND, webcrm_id=key, fortnox_id=number))
-            store_snapshots(
-                store,
-                link,
-                webcrm=customer,
-                fortnox=self.customers.from_fortnox(created),
-                now=ctx.clock.now(),
-            )
             store.finish_intent(intent.id)
             store.resolve_failures(KIND, "webcrm", key)
         ctx.report.count(KIND, "created_fortnox")
