@@ -96,6 +96,8 @@ class Chaos:
     edits: list[Edit] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     booked: set[str] = field(default_factory=set)
+    #: The list price a person last gave each article in Fortnox.
+    prices: dict[str, int] = field(default_factory=dict)
     #: Runs that failed during the quiet cycles (must be 0: nothing is injected then).
     quiet_failures: int = 0
     _names: int = 0
@@ -112,6 +114,7 @@ class Chaos:
                 ArticleNumber=number, Description=name, Unit="st", PurchasePrice=10
             )
             world.fortnox.ui.set_price("A", number, 100)
+            self.prices[number] = 100
         for _ in range(customers):
             world.fortnox.ui.create_customer(Name=self._name("Import"))
         async with self.engine() as engine:
@@ -271,7 +274,8 @@ class Chaos:
 
     def _fortnox_price_change(self) -> None:
         article = self.rng.choice(list(ARTICLES))
-        self.world.fortnox.ui.set_price("A", article, self.rng.randint(50, 500))
+        self.prices[article] = self.rng.randint(50, 500)
+        self.world.fortnox.ui.set_price("A", article, self.prices[article])
 
     def _webcrm_new_delivery(self) -> None:
         linked = self._linked_customers()
@@ -403,7 +407,7 @@ class Chaos:
         async with self.engine() as engine:
             found += await self._customer_differences(engine)
             found += await self._delivery_differences(engine)
-        found += self._lost_edits()
+        found += self._lost_edits() + self._catalogue_differences()
         found += [
             f"inbox: {f.kind} {f.source} {f.source_id}: {f.message}"
             for f in self.world.store.failures()
@@ -512,6 +516,21 @@ class Chaos:
         }
         for key in sorted(missing - orders_invoiced):
             found.append(f"Fortnox {key} never reached webCRM")
+        return found
+
+    def _catalogue_differences(self) -> list[str]:
+        """Every article is in webCRM's catalogue once, with Fortnox's name and price."""
+        found = []
+        items = self.world.webcrm.ui.catalogue()
+        for number, price in self.prices.items():
+            mine = [i for i in items if i["QuotationLineLinkedDataItemData1"] == number]
+            if len(mine) != 1:
+                found.append(f"article {number}: {len(mine)} catalogue items")
+            elif mine[0]["QuotationLineLinkedDataItemPrice"] != price:
+                found.append(
+                    f"article {number}: catalogue price "
+                    f"{mine[0]['QuotationLineLinkedDataItemPrice']} ≠ Fortnox {price}"
+                )
         return found
 
     def _lost_edits(self) -> list[str]:

@@ -35,6 +35,29 @@ class World:
     store: StateStore
     calls: list[dict[str, int]] = field(default_factory=list)
 
+    @classmethod
+    def create(cls, state_url: str, clock: FakeClock, *, legacy_webcrm: bool = False) -> World:
+        """Both simulators, settings pointing at them, and an open state store."""
+        fortnox = FortnoxSimulator(clock=clock)
+        fortnox.register_client(CLIENT_ID, CLIENT_SECRET)
+        refresh_token = fortnox.issue_refresh_token(CLIENT_ID)
+        webcrm = WebcrmSimulator(clock=clock)
+        if legacy_webcrm:
+            # The other readings the reference allows (§3.1, §3.3): no id from
+            # POST /Organisations, MinValue for unset dates, offsets on timestamps.
+            webcrm.quirks.organisation_create_returns_id = False
+            webcrm.quirks.unset_dates_as_min_value = True
+            webcrm.quirks.timestamps_with_offset = True
+        auth_code = webcrm.add_api_token()
+        settings = Settings(
+            fortnox=FortnoxSettings(
+                client_id=CLIENT_ID, client_secret=CLIENT_SECRET, refresh_token=refresh_token
+            ),
+            webcrm=WebcrmSettings(auth_code=auth_code),
+            state=StateSettings(url=state_url),
+        )
+        return cls(clock, fortnox, webcrm, settings, StateStore.open(state_url, clock=clock))
+
     def configure(self, **sync: Any) -> None:
         self.settings = self.settings.model_copy(
             update={"sync": SyncSettings(**{**self.settings.sync.model_dump(), **sync})}
@@ -98,26 +121,10 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest, state_url: str, clock: FakeClock) -> Iterator[World]:
-    fortnox = FortnoxSimulator(clock=clock)
-    fortnox.register_client(CLIENT_ID, CLIENT_SECRET)
-    refresh_token = fortnox.issue_refresh_token(CLIENT_ID)
-    webcrm = WebcrmSimulator(clock=clock)
-    if request.node.get_closest_marker("legacy_webcrm"):
-        # The other readings the reference allows (§3.1, §3.3): no id from
-        # POST /Organisations, MinValue for unset dates, offsets on timestamps.
-        webcrm.quirks.organisation_create_returns_id = False
-        webcrm.quirks.unset_dates_as_min_value = True
-        webcrm.quirks.timestamps_with_offset = True
-    auth_code = webcrm.add_api_token()
-    settings = Settings(
-        fortnox=FortnoxSettings(
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, refresh_token=refresh_token
-        ),
-        webcrm=WebcrmSettings(auth_code=auth_code),
-        state=StateSettings(url=state_url),
+    world = World.create(
+        state_url, clock, legacy_webcrm=bool(request.node.get_closest_marker("legacy_webcrm"))
     )
-    store = StateStore.open(state_url, clock=clock)
     try:
-        yield World(clock, fortnox, webcrm, settings, store)
+        yield world
     finally:
-        store.close()
+        world.store.close()
