@@ -165,6 +165,12 @@ class EventHub:
                 self._sessions.remove(session)
 
 
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a receive that ended with the connection as seen (no asyncio warning)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class _Dropped(Exception):
     """The simulator dropped this connection on purpose."""
 
@@ -188,8 +194,14 @@ class _Session:
     async def run(self) -> None:
         while True:
             receiver = asyncio.ensure_future(self.websocket.receive_json())
+            receiver.add_done_callback(_retrieve)
             dropper = asyncio.ensure_future(self.dropped.wait())
-            await asyncio.wait({receiver, dropper}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait({receiver, dropper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                dropper.cancel()
+                if not receiver.done() and not self.dropped.is_set():
+                    receiver.cancel()
             if self.dropped.is_set():
                 receiver.cancel()
                 with contextlib.suppress(BaseException):
