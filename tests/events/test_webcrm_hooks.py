@@ -67,7 +67,7 @@ async def test_a_burst_of_callbacks_costs_one_feed_read_and_the_body_is_ignored(
     world: World,
 ) -> None:
     org_id, number = await linked_customer(world)
-    async with running(world) as (engine, runtime):
+    async with running(world) as (_engine, runtime):
         reader = runtime.reader
         reader.debounce = 3600.0  # hold the worker: the burst lands before it reads
         world.webcrm.hooks.auto_deliver = None
