@@ -106,6 +106,8 @@ class HookRegistry:
         #: Callbacks lost on purpose (never sent).
         self.lost: list[HookEvent] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The loop serving requests (set by the app), for changes made from other threads.
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def lose_next(self, count: int = 1) -> None:
         """Lose the next ``count`` callbacks (they are recorded but never sent)."""
@@ -126,10 +128,17 @@ class HookRegistry:
         if self.auto_deliver is None or len(self.events) <= self._delivered:
             return
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
-            return  # no loop: delivered after the next API request
-        task = loop.create_task(self.deliver_automatically())
+            # Another thread (a test driving a served simulator): hand it to the
+            # server's loop; without one, it goes out after the next API request.
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(self._spawn)
+            return
+        self._spawn()
+
+    def _spawn(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.deliver_automatically())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
