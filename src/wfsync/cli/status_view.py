@@ -12,7 +12,7 @@ from wfsync.state import Failure, StateStore
 
 __all__ = ["collect_status", "print_status"]
 
-DIRECTIONS = ("webcrm", "fortnox", "import", "retry")
+DIRECTIONS = ("webcrm", "fortnox", "import", "retry", "event")
 
 
 def collect_status(store: StateStore) -> dict[str, Any]:
