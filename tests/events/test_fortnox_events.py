@@ -76,3 +76,15 @@ async def test_the_tenant_is_re_added_after_a_token_refresh(world: World) -> Non
         await until(lambda: runtime.fortnox._token != first)
         world.fortnox.ui.update_customer(number, VisitingCity="Luleå")
         await until(lambda: world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Luleå")
+
+
+async def test_a_customer_deleted_event_pauses_the_link_and_deletes_nothing(world: World) -> None:
+    org_id, number = await linked_customer(world)
+    async with running(world):
+        world.fortnox.ui.delete_customer(number)
+        assert world.fortnox.events.log["customers"][-1].type == "customer-deleted-v1"
+        await until(lambda: _offset(world, "customers") == _last_offset(world, "customers"))
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.state == "paused"
+    assert link.note == "the customer no longer exists in Fortnox"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationName"] == "Eventa AB"

@@ -257,6 +257,9 @@ class WebcrmChangeReader:
         resource = self.webcrm.organisations if feed == "organisations" else self.webcrm.deliveries
         records = [record async for record in resource.changed_since(since)]
         newest = datetime.fromisoformat(cursor) if cursor else None
+        # Remember only what this read can return again (the overlap window).
+        current = {(feed, record.id) for record in records}
+        self._seen = {key: at for key, at in self._seen.items() if key[0] != feed or key in current}
         for record in records:
             if self._seen.get((feed, record.id)) == record.updated_at and record.updated_at:
                 continue
