@@ -40,16 +40,18 @@ async def test_a_dead_event_source_is_a_warning_and_the_polls_carry_the_edit(
         world.fortnox.ui.update_customer(number, VisitingCity="Borås")
         async with runtime.turn:  # a poll cycle, in turn as `wfsync run` runs it
             await engine.sync_fortnox()
+        status = collect_status(world.store)
+        up = metrics.render().decode()
         stop.set()
         await runtime.close()
     assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Borås"
-    status = collect_status(world.store)
     assert status["events"]["fortnox"]["state"] == "down"
     assert "connection refused" in status["events"]["fortnox"]["error"]
     print_status(status)
     err = capsys.readouterr().err
     assert "warning: fortnox events are down; changes still sync" in " ".join(err.split())
-    assert 'wfsync_event_source_up{source="fortnox"} 0.0' in metrics.render().decode()
+    assert 'wfsync_event_source_up{source="fortnox"} 0.0' in up
+    assert collect_status(world.store)["events"]["fortnox"]["state"] == "stopped"
 
 
 async def test_health_and_metrics_follow_events_and_polls_keep_their_cursors(

@@ -158,6 +158,8 @@ def print_events(events: dict[str, Any]) -> None:
         state = health.get("state") or "?"
         if state == "down":
             state = f"[yellow]down: {health.get('error') or 'not connected'}[/]"
+        elif state == "stopped":
+            state = "stopped (wfsync run is not running)"
         lag = health.get("lag_seconds")
         table.add_row(
             "Fortnox WebSocket" if source == "fortnox" else "webCRM hooks",
@@ -171,6 +173,6 @@ def print_events(events: dict[str, Any]) -> None:
         if health.get("state") == "down":
             err_console.print(
                 f"[yellow]warning:[/] {source} events are down; changes still sync on the "
-                "6-minute polls",
+                "regular polls",
                 highlight=False,
             )

@@ -142,6 +142,8 @@ class EventRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self.fortnox_health.stopped()
+        self.webcrm_health.stopped()
 
     async def _webcrm(self, stop: asyncio.Event) -> None:
         sock = self._bind() if self.listen else None

@@ -160,8 +160,7 @@ class FortnoxEventStream:
                 break
             failures += 1
             await _sleep_or_stop(self.clock, self.retry.delay(failures), stop)
-        if self.health.record.state == "connected":
-            self.health.disconnected("stopped")
+        self.health.stopped()
 
     async def _handshake(self, socket: EventSocket) -> None:
         token = await self.access_token()

@@ -72,7 +72,7 @@ class EventMetrics:
 class HealthRecord:
     """What ``wfsync status`` shows for one source (JSON in the state store)."""
 
-    state: str = "down"  # connected | down | off
+    state: str = "down"  # connected | down | stopped
     connected_since: str | None = None
     last_event_at: str | None = None
     lag_seconds: float | None = None
@@ -110,8 +110,12 @@ class SourceHealth:
                 self.metrics.reconnects.labels(self.source).inc()
         self._save()
 
-    def off(self, reason: str) -> None:
-        self.record = HealthRecord(state="off", error=reason)
+    def stopped(self) -> None:
+        """``wfsync run`` ended: no events until it runs again (not a fault)."""
+        self.record.state, self.record.error = "stopped", None
+        self.record.connected_since = None
+        if self.metrics is not None:
+            self.metrics.up.labels(self.source).set(0)
         self._save()
 
     def event(self, result: str, occurred_at: datetime | None = None) -> None:
