@@ -42,6 +42,7 @@ from wfsync.runtime.events_health import CURSOR_SOURCE, SourceHealth
 from wfsync.state import StateStore
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.query import Script
+from wfsync.webcrm.resources.hooks import EventType
 
 __all__ = [
     "HOOK_ENTITIES",
@@ -63,7 +64,7 @@ HOOK_ENTITIES = {
     "quotationlines": "QuotationLine",
     "products": "Product",
 }
-EVENT_TYPES = ("Create", "Update", "Delete")
+EVENT_TYPES: tuple[EventType, ...] = ("Create", "Update", "Delete")
 TOKEN_CURSOR = (CURSOR_SOURCE, "webcrm.hook_token")
 #: Same overlap as the poll: a write stamped before our cursor but committed after.
 OVERLAP = timedelta(minutes=2)
@@ -106,7 +107,7 @@ async def ensure_hooks(webcrm: WebcrmClient, base_url: str, token: str) -> int:
             else:
                 await webcrm.hooks.delete(entity, hook.id)
         for url, kind in wanted.items():
-            await webcrm.hooks.create(entity, url, kind)  # type: ignore[arg-type]
+            await webcrm.hooks.create(entity, url, kind)
             created += 1
     return created
 
