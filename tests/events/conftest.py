@@ -51,7 +51,7 @@ async def running(
                 await runtime.close()
 
 
-async def until(condition: Callable[[], object], *, steps: int = 2000) -> None:
+async def until(condition: Callable[[], object], *, steps: int = 6000) -> None:
     """Let the event loop run until ``condition`` holds (a hang guard, not a timing)."""
     for _ in range(steps):
         if condition():

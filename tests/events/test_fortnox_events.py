@@ -71,9 +71,9 @@ async def test_a_dropped_connection_resumes_from_the_stored_offset(world: World)
 async def test_the_tenant_is_re_added_after_a_token_refresh(world: World) -> None:
     org_id, number = await linked_customer(world)
     async with running(world) as (_engine, runtime):
-        first = runtime.fortnox._token
+        first = runtime.fortnox.tenant_token
         world.clock.advance(3600)  # the access token expires; the stream stops serving it
-        await until(lambda: runtime.fortnox._token != first)
+        await until(lambda: runtime.fortnox.tenant_token != first)
         world.fortnox.ui.update_customer(number, VisitingCity="Luleå")
         await until(lambda: world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Luleå")
 

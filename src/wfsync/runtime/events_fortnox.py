@@ -129,6 +129,11 @@ class FortnoxEventStream:
         #: Set while subscribed (tests and benchmarks wait on it).
         self.subscribed = asyncio.Event()
 
+    @property
+    def tenant_token(self) -> str | None:
+        """The access token the stream last handed Fortnox for our tenant."""
+        return self._token
+
     # --- offsets -------------------------------------------------------------------
     def offset(self, topic: str) -> str | None:
         return self.store.get_cursor(CURSOR_SOURCE, f"fortnox.{topic}")
