@@ -37,7 +37,13 @@ from pathlib import Path
 import httpx
 
 from wfsync.clock import Clock, FakeClock, SystemClock
-from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings
+from wfsync.config import (
+    EventsSettings,
+    FortnoxSettings,
+    Settings,
+    StateSettings,
+    WebcrmSettings,
+)
 from wfsync.fortnox.event_socket import asgi_connector
 from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.runtime.events import EventRuntime
@@ -69,6 +75,8 @@ class Bench:
             ),
             webcrm=WebcrmSettings(auth_code=self.webcrm.add_api_token()),
             state=StateSettings(url=url),
+            # The callbacks reach the receiver in-process whatever the host says.
+            events=EventsSettings(webhook_url="https://sync.example.com"),
         )
         self.store = StateStore.open(url, clock=clock)
         self.pairs: list[tuple[int, str]] = []

@@ -10,6 +10,7 @@ import httpx
 
 from tests.sync import conftest as sync_fixtures
 from tests.sync.conftest import World
+from wfsync.config import EventsSettings
 from wfsync.fortnox.event_socket import asgi_connector
 from wfsync.runtime.events import EventRuntime
 from wfsync.sync.engine import SyncEngine
@@ -29,9 +30,13 @@ async def running(
 
     Hook callbacks reach the receiver in-process (``listen=False``: no socket)."""
     async with sim_world.engine() as engine:
+        # webCRM's callbacks reach the receiver in-process whatever the host says.
+        settings = sim_world.settings.model_copy(
+            update={"events": EventsSettings(webhook_url="https://sync.example.com")}
+        )
         runtime = EventRuntime(
             engine,
-            sim_world.settings,
+            settings,
             connector=asgi_connector(sim_world.fortnox.app),
             debounce=debounce,
             token_check_seconds=0.01,

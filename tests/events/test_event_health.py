@@ -123,3 +123,27 @@ def test_the_hook_base_url_defaults_to_the_receiver() -> None:
     assert Settings(events={"webhook_url": "https://sync.example.com/"}).events.base_url == (
         "https://sync.example.com"
     )
+
+
+def test_hooks_are_not_registered_where_webcrm_cannot_call_them() -> None:
+    from wfsync.runtime.events import unreachable_hook_url
+
+    real = Settings()  # webCRM on the internet, receiver on 127.0.0.1, no webhook_url
+    assert "set [events] webhook_url" in (unreachable_hook_url(real) or "")
+    public = Settings(events={"webhook_url": "https://sync.example.com"})
+    assert unreachable_hook_url(public) is None
+    local = Settings(webcrm={"base_url": "http://127.0.0.1:8082"})  # a simulator
+    assert unreachable_hook_url(local) is None
+
+
+async def test_an_unreachable_hook_url_is_a_warning_and_registers_nothing(world: World) -> None:
+    await linked_customer(world)
+    async with world.engine() as engine:
+        runtime = EventRuntime(engine, world.settings, connector=_unreachable, listen=False)
+        stop = asyncio.Event()
+        runtime.start(stop)
+        await until(runtime.hooks_ready.is_set)
+        stop.set()
+        await runtime.close()
+    assert world.webcrm.hooks._hooks == {}
+    assert [r for r in world.webcrm.requests if "/Hooks" in r.path] == []

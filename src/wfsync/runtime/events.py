@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -61,6 +63,35 @@ class _Receiver(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self):  # type: ignore[no-untyped-def]
         yield
+
+
+def unreachable_hook_url(settings: Settings) -> str | None:
+    """Why webCRM could not call our hooks, or None when it can.
+
+    With no ``[events] webhook_url`` the hooks would point at the receiver's
+    own address; when that is a loopback address and webCRM is not on this
+    machine (the real service), registering them would only leave hooks in the
+    customer's webCRM that can never be called.
+    """
+    if settings.events.webhook_url:
+        return None
+    listen_host = settings.events.webhook_listen.rpartition(":")[0].strip("[]")
+    webcrm_host = urlsplit(settings.webcrm.base_url).hostname or ""
+    if _loopback(listen_host) and not _loopback(webcrm_host):
+        return (
+            f"webCRM hooks not registered: webCRM cannot reach {settings.events.webhook_listen}; "
+            "set [events] webhook_url to a public HTTPS address (docs/events.md)"
+        )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class EventRuntime:
@@ -164,6 +195,12 @@ class EventRuntime:
         """Register our hooks; keep trying with back-off while webCRM refuses."""
         retry = RetryPolicy(base=5.0, cap=600.0)
         base = self.settings.events.base_url
+        unreachable = unreachable_hook_url(self.settings)
+        if unreachable:
+            log.warning("%s; webCRM changes travel by polling", unreachable)
+            self.webcrm_health.disconnected(unreachable)
+            self.hooks_ready.set()
+            return
         failures = 0
         while not stop.is_set():
             try:
