@@ -28,6 +28,7 @@ from wfsync.http.errors import ConfigError
 __all__ = [
     "CatalogueSlots",
     "CustomFields",
+    "EventsSettings",
     "FortnoxSettings",
     "Settings",
     "StateSettings",
@@ -202,6 +203,36 @@ class StateSettings(_Section):
     lease_wait_seconds: float = Field(default=30.0, ge=0)
 
 
+class EventsSettings(_Section):
+    """Near-real-time changes (docs/events.md): Fortnox WebSocket and webCRM hooks."""
+
+    enabled: bool = True
+    #: host:port the webhook receiver binds (what webCRM's callbacks reach, maybe via a proxy).
+    webhook_listen: str = "127.0.0.1:8766"
+    #: Base URL webCRM calls; "" = http:// + webhook_listen (production: public HTTPS).
+    webhook_url: str = ""
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8766")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://sync.example.com")
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """Where webCRM sends callbacks: ``webhook_url``, else the receiver itself."""
+        return self.webhook_url or f"http://{self.webhook_listen}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WFSYNC_",
@@ -214,6 +245,7 @@ class Settings(BaseSettings):
     webcrm: WebcrmSettings = Field(default_factory=WebcrmSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     state: StateSettings = Field(default_factory=StateSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -50,6 +50,11 @@ SECTION_DESCRIPTIONS: dict[str, str] = {
     ),
     "sync": "What syncs, who owns what, and how often.",
     "state": "Where wfsync keeps links, last-synced snapshots, cursors and tokens.",
+    "events": (
+        "Near-real-time sync inside `wfsync run`: Fortnox WebSocket events and webCRM "
+        "hooks carry a change across in seconds; polling stays as the safety net "
+        "(docs/events.md)."
+    ),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -149,6 +154,18 @@ DESCRIPTIONS: dict[str, str] = {
     "state.lease_wait_seconds": (
         "How long a writing command waits for another one (e.g. a `wfsync run` cycle) to "
         "finish before it gives up with exit 1 naming the holder; one writer at a time."
+    ),
+    # [events]
+    "events.enabled": (
+        "Listen to Fortnox's WebSocket events and webCRM's hooks (false: polling only)."
+    ),
+    "events.webhook_listen": (
+        "host:port the webhook receiver binds; put a public HTTPS proxy in front of it "
+        "in production."
+    ),
+    "events.webhook_url": (
+        'Base URL webCRM calls for hooks ("" = http:// + webhook_listen), e.g. '
+        "https://sync.example.com."
     ),
 }
 

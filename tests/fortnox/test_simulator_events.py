@@ -97,3 +97,28 @@ def test_duplicate_injection_delivers_an_event_twice(clock: FakeClock) -> None:
         received = [ws.receive_json() for _ in range(3)]
     assert received[0]["offset"] == received[1]["offset"]
     assert received[2]["type"] == "customer-updated-v2"
+
+
+def test_connections_can_be_dropped_and_refused(clock: FakeClock) -> None:
+    import pytest
+    from starlette.websockets import WebSocketDisconnect
+
+    sim, client, token = _sim_and_token(clock)
+    with client.websocket_connect("/topics-v1") as ws:
+        _handshake(ws, token, [{"topic": "customers"}])
+        assert sim.events.drop_connections() == 1
+        with pytest.raises(WebSocketDisconnect) as dropped:
+            ws.receive_json()
+    assert dropped.value.code == 1011
+    sim.events.refuse_connections = True
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/topics-v1"):
+        pass
+    assert refused.value.code == 1013
+    sim.events.refuse_connections = False
+    number = sim.ui.create_customer(Name="Tillbaka AB")
+    offset = sim.events.log["customers"][0].offset
+    with client.websocket_connect("/topics-v1") as ws:
+        _handshake(ws, token, [{"topic": "customers", "offset": offset}])
+        replayed = ws.receive_json()
+    assert replayed["entityId"] == number
+    assert sim.events.connections == 2

@@ -194,3 +194,26 @@ async def test_automatic_delivery_calls_the_target_after_each_request(
     assert after_create == ["https://sync.example.com/hooks/1", "https://broken.example/h"]
     assert len(received) == 2  # nothing new to deliver after a read
     assert [reason for _, reason in sim.hooks.failures] == ["HTTP 500"]
+
+
+async def test_callbacks_can_be_lost_and_product_hooks_registered(sim: WebcrmSimulator) -> None:
+    received: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(target)) as hook_client:
+        sim.hooks.auto_deliver = hook_client
+        async with api(sim) as client:
+            product = await client.post("/Products/Hooks", json=HOOK)
+            bad = await client.post("/Products/Hooks", json={**HOOK, "Filter": ["Owner"]})
+            await client.post("/Organisations/Hooks", json={**HOOK, "EventType": "Create"})
+            sim.hooks.lose_next(1)
+            await new_organisation(client)
+            await new_organisation(client)
+            sim.hooks.lose_callbacks = True
+            await new_organisation(client)
+    assert product.status_code == 200 and bad.status_code == 400
+    assert len(received) == 1
+    assert len(sim.hooks.lost) == 2

@@ -15,6 +15,7 @@ from rich.text import Text
 from wfsync.cli import check_cmd as _check_cmd  # noqa: F401  (registers commands)
 from wfsync.cli import connect_cmd as _connect_cmd  # noqa: F401
 from wfsync.cli import demo_cmd as _demo_cmd  # noqa: F401
+from wfsync.cli import disconnect_cmd as _disconnect_cmd  # noqa: F401
 from wfsync.cli import init_cmd as _init_cmd  # noqa: F401
 from wfsync.cli import run_cmd as _run_cmd  # noqa: F401
 from wfsync.cli import serve_cmd as _serve_cmd  # noqa: F401

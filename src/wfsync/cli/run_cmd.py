@@ -19,6 +19,7 @@ from wfsync.clock import Clock, SystemClock
 from wfsync.config import Settings
 from wfsync.fortnox.tokens import TokenStore
 from wfsync.http.errors import AuthError, ConfigError, PermissionDeniedError, WfsyncError
+from wfsync.runtime.events import EventRuntime
 from wfsync.runtime.metrics import SyncMetrics, start_metrics_server
 from wfsync.runtime.scheduler import Scheduler, jobs_from_settings
 from wfsync.runtime.shutdown import GracefulShutdown
@@ -115,11 +116,17 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                 errors=len(engine.store.failures(status="open")),
                 conflicts=len(engine.store.conflicts()),
             )
+            # Events (docs/events.md): targeted syncs that take turns with the cycles.
+            events = (
+                EventRuntime(engine, settings, metrics=metrics, on_report=after)
+                if settings.events.enabled
+                else None
+            )
             jobs = jobs_from_settings(
                 interval_minutes=settings.sync.webcrm_interval_minutes,
                 fortnox_offset_minutes=settings.sync.fortnox_offset_minutes,
-                webcrm=webcrm_cycle,
-                fortnox=fortnox_cycle,
+                webcrm=events.in_turn(webcrm_cycle) if events else webcrm_cycle,
+                fortnox=events.in_turn(fortnox_cycle) if events else fortnox_cycle,
             )
             scheduler = Scheduler(
                 clock,
@@ -135,8 +142,21 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                 f"later{where} — Ctrl-C to stop",
                 highlight=False,
             )
+            if events is not None:
+                err_console.print(
+                    f"events: Fortnox WebSocket {settings.fortnox.websocket_url}; webCRM hooks "
+                    f"received on {settings.events.webhook_listen}, called at "
+                    f"{settings.events.base_url}",
+                    highlight=False,
+                )
             async with GracefulShutdown() as stop:
-                await scheduler.run_forever(stop)
+                if events is not None:
+                    events.start(stop)
+                try:
+                    await scheduler.run_forever(stop)
+                finally:
+                    if events is not None:
+                        await events.close()
     finally:
         if server is not None:
             server.close()

@@ -7,11 +7,12 @@ from typing import Any
 from rich.table import Table
 
 from wfsync.cli.app import err_console
+from wfsync.runtime.events_health import read_health
 from wfsync.state import Failure, StateStore
 
 __all__ = ["collect_status", "print_status"]
 
-DIRECTIONS = ("webcrm", "fortnox", "import", "retry")
+DIRECTIONS = ("webcrm", "fortnox", "import", "retry", "event")
 
 
 def collect_status(store: StateStore) -> dict[str, Any]:
@@ -63,6 +64,8 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         # Skipped by an admin: not retried until the record is edited or unskipped.
         "skipped": skipped,
         "open_conflicts": len(store.conflicts()),
+        # Event sources of `wfsync run` (docs/events.md): a dead one is a warning only.
+        "events": read_health(store),
     }
 
 
@@ -141,3 +144,35 @@ def print_status(status: dict[str, Any]) -> None:
             )
         err_console.print(skipped)
     err_console.print(f"open conflicts: {status['open_conflicts']} (see `wfsync conflicts`)")
+    print_events(status.get("events") or {})
+
+
+def print_events(events: dict[str, Any]) -> None:
+    """Event sources: connected since, last event, lag; a dead one is a warning."""
+    if not events:
+        return
+    table = Table(title="event sources (near-real-time; polling is the safety net)")
+    for column in ("source", "state", "since", "last event", "lag"):
+        table.add_column(column)
+    for source, health in events.items():
+        state = health.get("state") or "?"
+        if state == "down":
+            state = f"[yellow]down: {health.get('error') or 'not connected'}[/]"
+        elif state == "stopped":
+            state = "stopped (wfsync run is not running)"
+        lag = health.get("lag_seconds")
+        table.add_row(
+            "Fortnox WebSocket" if source == "fortnox" else "webCRM hooks",
+            state,
+            str(health.get("connected_since") or "-"),
+            str(health.get("last_event_at") or "-"),
+            "-" if lag is None else f"{lag:g} s",
+        )
+    err_console.print(table)
+    for source, health in events.items():
+        if health.get("state") == "down":
+            err_console.print(
+                f"[yellow]warning:[/] {source} events are down; changes still sync on the "
+                "regular polls",
+                highlight=False,
+            )

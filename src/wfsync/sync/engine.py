@@ -50,6 +50,17 @@ FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
 PRICE_SWEEP_CURSOR = ("fortnox", "price_sweep")
+#: What :meth:`SyncEngine.sync_record` can sync: (source, entity).
+RECORD_ENTITIES = frozenset(
+    {
+        ("fortnox", "customer"),
+        ("fortnox", "article"),
+        ("fortnox", "order"),
+        ("fortnox", "invoice"),
+        ("webcrm", "customer"),
+        ("webcrm", "delivery"),
+    }
+)
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -257,6 +268,62 @@ class SyncEngine:
         if failed is not None:
             raise failed
         return reports
+
+    async def sync_record(self, source: str, entity: str, record_id: str) -> RunReport:
+        """A targeted sync of one record that an event says may have changed.
+
+        ``source`` is the system that reported it (``fortnox`` | ``webcrm``),
+        ``entity`` one of ``customer``, ``article``, ``order``, ``invoice``,
+        ``delivery``. The record is read back through the API (events are hints,
+        never data) and handed to the same per-record handler a poll uses, so
+        snapshots make duplicates and our own writes coming back write nothing.
+        A customer that no longer exists pauses its link with the reason (a
+        delete is never carried to the other side). Cursors are not touched:
+        the polls keep doing all their work.
+        """
+        if not self.imported:
+            raise NotImportedError
+        if (source, entity) not in RECORD_ENTITIES:
+            raise ValueError(f"no targeted sync for {source} {entity}")
+        ctx = self.context()
+        ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
+        async with self._run("event", ctx):
+            customers = CustomerSync(ctx)
+            if entity == "customer":
+                side = "fortnox_id" if source == "fortnox" else "webcrm_id"
+                try:
+                    if source == "fortnox":
+                        record = await self.fortnox.customers.get(record_id)
+                    else:
+                        org = await self.webcrm.organisations.get(int(record_id))
+                except NotFoundError:
+                    link = self.store.get_link("customer", **{side: record_id})
+                    if link is None or link.state != "active":
+                        ctx.report.count("customer", "ignored")
+                        return ctx.report
+                    async with ctx.guard("customer", source, record_id, "sync"):
+                        await customers.reconcile(link)  # pauses: gone on this side
+                    return ctx.report
+                if source == "fortnox":
+                    await customers.handle_fortnox(record_id, record)
+                else:
+                    await customers.handle_webcrm(org)
+            elif entity == "article":
+                await ArticleSync(ctx).handle(record_id)
+            elif source == "fortnox":
+                await DeliverySync(ctx).handle_fortnox(entity, record_id)
+            else:
+                deliveries = DeliverySync(ctx)
+                try:
+                    delivery = await self.webcrm.deliveries.get(int(record_id))
+                except NotFoundError:
+                    link = self.store.get_link("delivery", webcrm_id=record_id)
+                    if link is not None and link.state == "active":
+                        async with ctx.guard("delivery", source, record_id, "sync"):
+                            await deliveries.reconcile(link)
+                    return ctx.report
+                await deliveries.handle_webcrm(delivery)
+        return ctx.report
 
     def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
         """Where a webCRM feed starts reading.

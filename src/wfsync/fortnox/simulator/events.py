@@ -9,6 +9,12 @@ an unknown offset replays from the earliest event, and no offset means new
 events only. ``duplicate_next(n)`` delivers the next ``n`` events twice to prove
 a consumer is idempotent. A tenant whose token has expired receives nothing until
 it is added again with a fresh token (the stricter reading).
+
+Faults (the connection is the unreliable part of a real stream):
+``drop_connections()`` closes every open connection from the server side (code
+1011), and ``refuse_connections = True`` turns new ones away before the
+handshake until it is set back — a consumer must reconnect and resume from its
+stored offsets without losing an event.
 """
 
 from __future__ import annotations
@@ -88,6 +94,18 @@ class EventHub:
     log: dict[str, list[Event]] = field(default_factory=dict)
     _subscribers: list[_Subscriber] = field(default_factory=list)
     _duplicates: int = 0
+    _sessions: list[_Session] = field(default_factory=list)
+    #: While true, new connections are closed before the handshake (code 1013).
+    refuse_connections: bool = False
+    #: Connections accepted so far (tests count reconnects with it).
+    connections: int = 0
+
+    def drop_connections(self) -> int:
+        """Close every open connection from the server side; returns how many."""
+        sessions = list(self._sessions)
+        for session in sessions:
+            session.drop()
+        return len(sessions)
 
     def duplicate_next(self, count: int = 1) -> None:
         """Deliver each of the next ``count`` events twice (at-least-once delivery)."""
@@ -130,14 +148,31 @@ class EventHub:
         if scope["path"].rstrip("/") != "/topics-v1":
             await websocket.close(code=1008)
             return
+        if self.refuse_connections:
+            await websocket.close(code=1013)
+            return
         await websocket.accept()
+        self.connections += 1
         session = _Session(self, websocket)
+        self._sessions.append(session)
         try:
             await session.run()
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, _Dropped):
             pass
         finally:
             session.stop()
+            with contextlib.suppress(ValueError):
+                self._sessions.remove(session)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a receive that ended with the connection as seen (no asyncio warning)."""
+    if not task.cancelled():
+        task.exception()
+
+
+class _Dropped(Exception):
+    """The simulator dropped this connection on purpose."""
 
 
 class _Session:
@@ -150,10 +185,33 @@ class _Session:
         self.offsets: dict[str, str | None] = {}
         self.subscriber: _Subscriber | None = None
         self.sender: asyncio.Task[None] | None = None
+        self.loop = asyncio.get_running_loop()
+        self.dropped = asyncio.Event()
+
+    def drop(self) -> None:
+        self.loop.call_soon_threadsafe(self.dropped.set)
 
     async def run(self) -> None:
         while True:
-            message = await self.websocket.receive_json()
+            receiver = asyncio.ensure_future(self.websocket.receive_json())
+            receiver.add_done_callback(_retrieve)
+            dropper = asyncio.ensure_future(self.dropped.wait())
+            try:
+                await asyncio.wait({receiver, dropper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                dropper.cancel()
+                if not receiver.done() and not self.dropped.is_set():
+                    receiver.cancel()
+            if self.dropped.is_set():
+                receiver.cancel()
+                with contextlib.suppress(BaseException):
+                    await receiver
+                if self.sender is not None:
+                    self.sender.cancel()
+                await self.websocket.close(code=1011)
+                raise _Dropped
+            dropper.cancel()
+            message = receiver.result()
             command = message.get("command") if isinstance(message, dict) else None
             if command == "add-tenants-v1":
                 await self._add_tenants(message)

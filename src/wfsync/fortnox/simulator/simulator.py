@@ -207,6 +207,7 @@ def build_standalone_app(
             f"  WFSYNC_FORTNOX__BASE_URL={root}/3",
             f"  WFSYNC_FORTNOX__TOKEN_URL={root}/oauth-v1/token",
             f"  WFSYNC_FORTNOX__AUTH_URL={root}/oauth-v1/auth",
+            f"  WFSYNC_FORTNOX__WEBSOCKET_URL={'ws' + root.removeprefix('http')}/topics-v1",
             f"  WFSYNC_FORTNOX__CLIENT_ID={DEMO_CLIENT_ID}",
             f"  WFSYNC_FORTNOX__CLIENT_SECRET={secret}",
             f"  WFSYNC_FORTNOX__REFRESH_TOKEN={refresh}",

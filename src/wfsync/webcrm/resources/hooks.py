@@ -25,6 +25,7 @@ _COLLECTIONS = {
         ("Deliveries", "Delivery"),
         ("Persons", "Person"),
         ("QuotationLines", "QuotationLine"),
+        ("Products", "Product"),
     )
     for name in (collection, singular)
 }

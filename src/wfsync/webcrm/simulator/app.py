@@ -8,6 +8,7 @@ endpoints raise become ``{"Message", "Type"}`` bodies.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
@@ -130,6 +131,7 @@ class WebcrmSimulator:
             return
         if scope["type"] != "http":
             return
+        self.hooks.loop = asyncio.get_running_loop()
         await self.land_due()
         request = Request(scope, receive)
         method = request.method.upper()

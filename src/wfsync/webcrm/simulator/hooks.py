@@ -10,10 +10,19 @@ simulator only records what it *would* send (:attr:`HookRegistry.events`) and
 posts it when a test asks (:meth:`HookRegistry.deliver`): a JSON body
 ``{"HookId", "EntityType", "EventType", "Id", "OccurredAt"}``. Hooks fire for API
 and UI changes alike. The sync must treat a callback only as a hint.
+
+With :attr:`HookRegistry.auto_deliver` set, callbacks are sent by themselves:
+after each API request and, for changes made through ``sim.ui`` inside a running
+event loop, right away in a background task. ``lose_callbacks = True`` (or
+``lose_next(n)``) drops callbacks instead of sending them (recorded in
+:attr:`HookRegistry.lost`), since nothing promises webCRM retries: a consumer
+must not miss an edit because a callback never came. ``/Products/Hooks`` can be
+registered; the simulator has no ``/Products`` records, so they never fire.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,6 +55,7 @@ HOOK_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "QuotationLine": ("/QuotationLines/Hooks", ("All", "OrganisationOwner", "OrganisationOwner2")),
+    "Product": ("/Products/Hooks", ("All", "OrganisationOwner", "OrganisationOwner2")),
 }
 
 
@@ -90,6 +100,18 @@ class HookRegistry:
         self.auto_deliver: httpx.AsyncClient | None = None
         #: Deliveries that failed (target unreachable or non-2xx); never retried.
         self.failures: list[tuple[HookEvent, str]] = []
+        #: While true every callback is lost instead of sent (a fault switch).
+        self.lose_callbacks = False
+        self._lose = 0
+        #: Callbacks lost on purpose (never sent).
+        self.lost: list[HookEvent] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: The loop serving requests (set by the app), for changes made from other threads.
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def lose_next(self, count: int = 1) -> None:
+        """Lose the next ``count`` callbacks (they are recorded but never sent)."""
+        self._lose += count
 
     def on_change(self, entity: str, event_type: str, record_id: int) -> None:
         """Collection listener: queue one event per enabled matching hook."""
@@ -99,6 +121,26 @@ class HookRegistry:
                 target = fields["TargetUrl"]
                 now = self._clock.now()
                 self.events.append(HookEvent(hook_id, target, entity, event_type, record_id, now))
+        self._deliver_soon()
+
+    def _deliver_soon(self) -> None:
+        """A change made outside a request (``sim.ui``): send its callbacks right away."""
+        if self.auto_deliver is None or len(self.events) <= self._delivered:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            # Another thread (a test driving a served simulator): hand it to the
+            # server's loop; without one, it goes out after the next API request.
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(self._spawn)
+            return
+        self._spawn()
+
+    def _spawn(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.deliver_automatically())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def deliver(self, client: httpx.AsyncClient) -> int:
         """POST every event not yet delivered to its target; returns how many were sent.
@@ -109,6 +151,10 @@ class HookRegistry:
         pending = self.events[self._delivered :]
         self._delivered = len(self.events)
         for event in pending:
+            if self.lose_callbacks or self._lose > 0:
+                self._lose = max(0, self._lose - 1)
+                self.lost.append(event)
+                continue
             try:
                 response = await client.post(event.target_url, json=event.payload())
             except httpx.HTTPError as exc:
