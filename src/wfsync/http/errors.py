@@ -1,18 +1,23 @@
-"""One exception tree for everything that can go wrong talking to a vendor.
+"""The vendor errors, as :mod:`wfsync.http` has always exported them.
 
-Rooted at :class:`WfsyncError` (like httpx's single root) so callers can catch
-broadly, and split the way the sync engine has to act on an error:
-
-* retriable (``retriable = True``): rate limit, server error, transport failure —
-  the HTTP core retries these itself, within a cap;
-* fatal for one record: validation, not found, locked document — the engine puts
-  the record in the error inbox and goes on;
-* fatal for the run: auth and permission errors — nothing else will work either.
+The tree itself lives in :mod:`wfsync.errors` (its root for the whole product);
+this module keeps the import path the HTTP layer and the adapters use.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from wfsync.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    LockedError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+    WfsyncError,
+)
 
 __all__ = [
     "ApiError",
@@ -28,113 +33,3 @@ __all__ = [
     "ValidationError",
     "WfsyncError",
 ]
-
-
-class WfsyncError(Exception):
-    """Root of every error wfsync raises on purpose."""
-
-    #: Whether retrying the same request later may succeed.
-    retriable: bool = False
-    #: Whether the whole run must stop (as opposed to just this record).
-    fatal_for_run: bool = False
-
-
-class ConfigError(WfsyncError):
-    """Bad or missing configuration; the message names the key."""
-
-    fatal_for_run = True
-
-
-class ApiError(WfsyncError):
-    """A vendor answered with an error (or could not be reached).
-
-    ``system`` is ``"fortnox"`` or ``"webcrm"``; ``code`` is the vendor's numeric
-    error code where it sends one (Fortnox ``ErrorInformation.code``); ``message``
-    is the vendor's own text, kept verbatim for the error inbox.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        system: str,
-        status: int | None = None,
-        code: int | None = None,
-        body: Any = None,
-        method: str | None = None,
-        url: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.system = system
-        self.status = status
-        self.code = code
-        self.body = body
-        self.method = method
-        self.url = url
-
-    def __str__(self) -> str:
-        parts = [f"{self.system}"]
-        if self.status is not None:
-            parts.append(str(self.status))
-        if self.code is not None:
-            parts.append(f"code {self.code}")
-        where = f" ({self.method} {self.url})" if self.method and self.url else ""
-        return f"{' '.join(parts)}: {self.message}{where}"
-
-
-class AuthError(ApiError):
-    """Credentials are missing, wrong, expired beyond refresh or revoked."""
-
-    fatal_for_run = True
-
-
-class PermissionDeniedError(ApiError):
-    """Authenticated but not allowed (missing scope or licence)."""
-
-    fatal_for_run = True
-
-
-class NotFoundError(ApiError):
-    """The record does not exist (any more)."""
-
-
-class ValidationError(ApiError):
-    """The vendor rejected the data (HTTP 400 and similar): fix the record."""
-
-
-class LockedError(ValidationError):
-    """The document is locked (booked invoice, invoiced or cancelled order)."""
-
-
-class RateLimitError(ApiError):
-    """HTTP 429. ``retry_after`` in seconds when the vendor said."""
-
-    retriable = True
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
-
-
-class ServerError(ApiError):
-    """HTTP 5xx."""
-
-    retriable = True
-
-
-class MalformedResponseError(ApiError):
-    """A success status with a body the vendor's API does not document: not JSON
-    (an HTML page from a proxy), or JSON of the wrong shape or types.
-
-    Fatal for the record it belongs to, never for the process: the engine puts a
-    bad record in the error inbox; a bad list page ends that direction's run
-    with one line, its cursor not advanced. For a create it means "the create
-    may have happened" — handled like a lost answer (:mod:`wfsync.sync.intents`).
-    """
-
-
-class TransportError(ApiError):
-    """Timeout, refused or dropped connection: the vendor could not be reached."""
-
-    retriable = True
