@@ -9,14 +9,30 @@ simulator rejects it (docs/webcrm-simulator.md lists each case).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from wfsync.webcrm.simulator.errors import BadRequest
 from wfsync.webcrm.simulator.store import Collection, Record, Rules
 from wfsync.webcrm.simulator.tenant import Tenant
 
-if TYPE_CHECKING:
-    from wfsync.webcrm.simulator.backend import Backend
+
+class Backend(Protocol):
+    """What the rules look at: the tenant's settings and the other collections
+    (the backend module wires the rules in, so the rules must not know it)."""
+
+    @property
+    def tenant(self) -> Tenant: ...
+    @property
+    def organisations(self) -> Collection: ...
+    @property
+    def persons(self) -> Collection: ...
+    @property
+    def deliveries(self) -> Collection: ...
+    @property
+    def catalogue(self) -> Collection: ...
+    @property
+    def opportunities(self) -> Collection: ...
+
 
 __all__ = [
     "catalogue_rules",
