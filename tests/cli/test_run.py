@@ -155,3 +155,43 @@ def test_writers_take_turns_and_a_waiting_one_names_the_holder(
     assert done.returncode == 0, done.stderr
     names = [o["OrganisationName"] for o in webcrm.backend.organisations.rows()]
     assert names.count("Turordning AB") == 1
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_create_then_the_next_run_adopts_it(
+    configured: tuple[Path, FortnoxSimulator, WebcrmSimulator],
+) -> None:
+    from wfsync.state import StateStore
+
+    config, fortnox, webcrm = configured
+    assert wfsync(config, "import").returncode == 0
+    webcrm.ui.create_organisation(OrganisationName="Avbruten AB", OrganisationType="Kund – Företag")
+    # The create reaches Fortnox but is carried out only after the process is gone.
+    fortnox.faults.add("/3/customers", method="POST", latency=3.0)
+    victim = subprocess.Popen(
+        [WFSYNC, "--config", str(config), "sync", "--once"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=config.parent,
+    )
+    store = StateStore.open(f"sqlite:///{config.parent / 'state.db'}")
+    try:
+        deadline = time.monotonic() + 30
+        while not store.open_intents("customer") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.open_intents("customer"), "the create never started"
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        time.sleep(4)  # the request lands meanwhile
+        assert [c["Name"] for c in fortnox.store.customers.values()].count("Avbruten AB") == 1
+        again = wfsync(config, "sync", "--once")
+        assert again.returncode == 0, again.stderr
+        again = wfsync(config, "sync", "--once")
+        assert again.returncode == 0, again.stderr
+        names = [c["Name"] for c in fortnox.store.customers.values()]
+        assert names.count("Avbruten AB") == 1  # adopted, not created again
+        (number,) = [n for n, c in fortnox.store.customers.items() if c["Name"] == "Avbruten AB"]
+        assert store.get_link("customer", fortnox_id=number) is not None
+        assert "interrupted" in [run.status for run in store.last_runs()]
+    finally:
+        store.close()
