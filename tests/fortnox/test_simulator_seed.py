@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -71,17 +72,17 @@ def test_load_seed_from_a_file_validates_like_the_api(tmp_path: Path, clock: Fak
 
 async def test_standalone_app_banner_credentials_work() -> None:
     app, banner = build_standalone_app(seed=None, empty=True, base_url="http://127.0.0.1:8081")
-    secret = re.search(r"client secret:\s+(\S+)", banner)
-    refresh = re.search(r"refresh token:\s+(\S+)", banner)
-    assert secret and refresh and "wfsync-demo" in banner
-    assert "http://127.0.0.1:8081/oauth-v1/token" in banner
-    auth = "Basic " + base64.b64encode(f"wfsync-demo:{secret.group(1)}".encode()).decode()
+    pasted = tomllib.loads(banner)["fortnox"]  # the banner is the TOML block to paste
+    secret, refresh = pasted["client_secret"], pasted["refresh_token"]
+    assert pasted["client_id"] == "wfsync-demo"
+    assert pasted["token_url"] == "http://127.0.0.1:8081/oauth-v1/token"
+    auth = "Basic " + base64.b64encode(f"wfsync-demo:{secret}".encode()).decode()
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8081"
     ) as http:
         token = await http.post(
             "/oauth-v1/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh.group(1)},
+            data={"grant_type": "refresh_token", "refresh_token": refresh},
             headers={"Authorization": auth},
         )
         assert token.status_code == 200
@@ -104,14 +105,13 @@ async def test_standalone_app_banner_credentials_work() -> None:
 
 async def test_standalone_app_with_sample_data_uses_its_base_url() -> None:
     app, banner = build_standalone_app(seed=None, empty=False, base_url="http://localhost:9000")
-    secret = re.search(r"client secret:\s+(\S+)", banner)
-    refresh = re.search(r"refresh token:\s+(\S+)", banner)
-    assert secret and refresh
-    auth = "Basic " + base64.b64encode(f"wfsync-demo:{secret.group(1)}".encode()).decode()
+    pasted = tomllib.loads(banner)["fortnox"]
+    secret, refresh = pasted["client_secret"], pasted["refresh_token"]
+    auth = "Basic " + base64.b64encode(f"wfsync-demo:{secret}".encode()).decode()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
         token = await http.post(
             "http://localhost:9000/oauth-v1/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh.group(1)},
+            data={"grant_type": "refresh_token", "refresh_token": refresh},
             headers={"Authorization": auth},
         )
         listed = await http.get(

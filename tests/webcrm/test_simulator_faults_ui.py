@@ -217,7 +217,9 @@ async def test_load_seed_from_a_file_keeps_given_ids(tmp_path: Path, clock: Fake
 
 
 async def test_standalone_app_serves_sample_data_with_the_demo_token() -> None:
-    app, banner = build_standalone_app(seed=None, empty=False, base_url="http://127.0.0.1:8082")
+    app, banner = build_standalone_app(
+        seed=None, empty=False, base_url="http://127.0.0.1:8082", sample="messy"
+    )
     assert DEMO_AUTH_CODE in banner and "http://127.0.0.1:8082" in banner
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
@@ -228,7 +230,8 @@ async def test_standalone_app_serves_sample_data_with_the_demo_token() -> None:
 
 
 def test_standalone_app_can_start_empty() -> None:
-    app, banner = build_standalone_app(seed=None, empty=True, base_url="http://localhost:9")
+    bridge, banner = build_standalone_app(seed=None, empty=True, base_url="http://localhost:9")
+    app = bridge.app  # type: ignore[attr-defined]  # behind the wfsync simulate edit bridge
     assert isinstance(app, WebcrmSimulator)
     assert app.backend.organisations.rows() == []
     assert "empty" in banner
@@ -249,7 +252,8 @@ def test_standalone_app_reports_a_bad_seed_file_in_one_line(tmp_path: Path, cont
 def test_standalone_app_loads_a_seed_file(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text('{"organisations": [{"Name": "Fil AB"}]}', encoding="utf-8")
-    app, banner = build_standalone_app(seed=seed, empty=False, base_url="http://localhost:9")
+    bridge, banner = build_standalone_app(seed=seed, empty=False, base_url="http://localhost:9")
+    app = bridge.app  # type: ignore[attr-defined]
     assert isinstance(app, WebcrmSimulator)
     assert [o["OrganisationName"] for o in app.backend.organisations.rows()] == ["Fil AB"]
     assert str(seed) in banner

@@ -10,7 +10,8 @@ What it does (the spec's "import all active Fortnox customers at start-up"):
 3. creates the queued organisations with webCRM's batch upsert (one call per
    chunk), then re-reads the organisation list once so the snapshots hold what
    webCRM really stored;
-4. brings every active Fortnox article into the product catalogue;
+4. brings every active Fortnox article into the product catalogue (inactive ones
+   are read and left out);
 5. sets every change feed's starting point: what changes after the import is
    handled by the next ``wfsync sync --once``; older documents are not brought
    over, and inactive Fortnox customers that were never linked are not created.
@@ -57,8 +58,7 @@ class Importer:
         started = ctx.clock.now()
         newest = await self._index_webcrm()
         await self._customers()
-        self.progress("articles", 0, None)
-        await ArticleSync(ctx).feed(None)
+        await self._articles()
         if ctx.dry_run:
             return
         with store.transaction():
@@ -66,6 +66,16 @@ class Importer:
                 store.set_cursor("webcrm", entity, (newest or started).isoformat())
             for entity in ("customers", "articles", "orders", "invoices"):
                 store.set_cursor("fortnox", entity, started.isoformat())
+
+    async def _articles(self) -> None:
+        """Every Fortnox article, one by one (inactive ones are left out of webCRM),
+        reporting progress as it goes."""
+        articles = ArticleSync(self.ctx)
+        numbers = [item.article_number async for item in self.ctx.fortnox.articles.list()]
+        self.progress("fortnox articles", 0, len(numbers))
+        for done, number in enumerate(numbers, start=1):
+            await articles.handle(number)
+            self.progress("fortnox articles", done, len(numbers))
 
     async def _index_webcrm(self) -> datetime | None:
         index = CandidateIndex()

@@ -184,7 +184,12 @@ def _invoice_step(store: TenantStore, step: str, number: str) -> None:
 def build_standalone_app(
     *, seed: Path | None = None, empty: bool = False, base_url: str = "http://127.0.0.1:8081"
 ) -> tuple[ASGIApp, str]:
-    """The simulator for ``wfsync simulate fortnox``: app plus a banner on how to connect."""
+    """The simulator for ``wfsync simulate fortnox``: the app plus a banner that is
+    valid TOML (paste it into ``wfsync.toml``). The app also answers
+    ``/_simulator/ui/…`` for ``wfsync simulate edit`` (:mod:`wfsync.simulator_ui`)."""
+    from wfsync.fortnox.simulator.errors import ApiProblem
+    from wfsync.simulator_ui import UiBridge
+
     sim = FortnoxSimulator(base_url=base_url, seed=not empty and seed is None)
     if seed is not None and not empty:
         sim.load_seed(seed)
@@ -192,25 +197,20 @@ def build_standalone_app(
     sim.register_client(DEMO_CLIENT_ID, secret)
     refresh = sim.issue_refresh_token(DEMO_CLIENT_ID, scopes=list(ALL_SCOPES))
     root = sim.base_url
+    contents = "empty" if empty else (str(seed) if seed else "sample data")
     banner = "\n".join(
         [
-            f"Fortnox simulator for tenant {sim.tenant_id} at {root}",
-            f"  client id:     {DEMO_CLIENT_ID}",
-            f"  client secret: {secret}",
-            f"  API base URL:  {root}/3",
-            f"  token URL:     {root}/oauth-v1/token",
-            f"  consent URL:   {root}/oauth-v1/auth",
-            "    (auto-approves and redirects to redirect_uri?code=…&state=…)",
-            f"  refresh token: {refresh}",
-            "    (single use: it rotates on every refresh)",
-            "Configure wfsync with:",
-            f"  WFSYNC_FORTNOX__BASE_URL={root}/3",
-            f"  WFSYNC_FORTNOX__TOKEN_URL={root}/oauth-v1/token",
-            f"  WFSYNC_FORTNOX__AUTH_URL={root}/oauth-v1/auth",
-            f"  WFSYNC_FORTNOX__WEBSOCKET_URL={'ws' + root.removeprefix('http')}/topics-v1",
-            f"  WFSYNC_FORTNOX__CLIENT_ID={DEMO_CLIENT_ID}",
-            f"  WFSYNC_FORTNOX__CLIENT_SECRET={secret}",
-            f"  WFSYNC_FORTNOX__REFRESH_TOKEN={refresh}",
+            f"# Fortnox simulator for tenant {sim.tenant_id} at {root} ({contents}; in memory)",
+            "# The refresh token is single use (it rotates on every refresh); the consent",
+            "# page auto-approves. Paste into wfsync.toml:",
+            "[fortnox]",
+            f'base_url = "{root}/3"',
+            f'token_url = "{root}/oauth-v1/token"',
+            f'auth_url = "{root}/oauth-v1/auth"',
+            f'websocket_url = "{"ws" + root.removeprefix("http")}/topics-v1"',
+            f'client_id = "{DEMO_CLIENT_ID}"',
+            f'client_secret = "{secret}"',
+            f'refresh_token = "{refresh}"',
         ]
     )
-    return sim.app, banner
+    return UiBridge(sim.app, sim.ui, (ApiProblem,)), banner

@@ -3,6 +3,13 @@
 Runs on the system clock with sample data (or a seed file, or nothing), one
 well-known demo application token, and timeouts that hold the socket open so
 the caller's own timeout fires. Registered webhooks are called for real.
+
+The default sample (``"trial"``, :mod:`.trial_data`) fits the Fortnox
+simulator's sample, so a trial of import + sync is clean; ``"messy"`` is the
+original sample (:mod:`.seed_data`) whose codes, catalogue and organisation
+numbers do not fit Fortnox's, to see the error inbox at work. The banner is a
+TOML block to paste into ``wfsync.toml``, and ``/_simulator/ui/…``
+(:mod:`wfsync.simulator_ui`) takes human edits from ``wfsync simulate edit``.
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ from starlette.types import ASGIApp
 
 from wfsync.clock import SystemClock
 from wfsync.http.errors import ConfigError
+from wfsync.simulator_ui import UiBridge
 from wfsync.webcrm.simulator.app import WebcrmSimulator
 from wfsync.webcrm.simulator.errors import ApiProblem
+from wfsync.webcrm.simulator.seed_data import sample_data
+from wfsync.webcrm.simulator.trial_data import trial_data
 
 __all__ = ["DEMO_AUTH_CODE", "build_standalone_app"]
 
@@ -23,28 +33,36 @@ __all__ = ["DEMO_AUTH_CODE", "build_standalone_app"]
 DEMO_AUTH_CODE = "5f0c7a2e-3b1d-4c8a-9e6f-2d4b8a1c0e97"
 
 
-def build_standalone_app(*, seed: Path | None, empty: bool, base_url: str) -> tuple[ASGIApp, str]:
-    """The ASGI app and a banner telling the user the base URL and the token to use."""
-    simulator = WebcrmSimulator(clock=SystemClock(), seed=seed is None and not empty)
+#: Sample data sets ``wfsync simulate webcrm --sample`` offers.
+SAMPLES = {"trial": trial_data, "messy": sample_data}
+
+
+def build_standalone_app(
+    *, seed: Path | None, empty: bool, base_url: str, sample: str = "trial"
+) -> tuple[ASGIApp, str]:
+    """The ASGI app and a banner (valid TOML) with the base URL and the token to use."""
+    if sample not in SAMPLES:
+        raise ConfigError(f"--sample: {sample!r} is not one of {', '.join(SAMPLES)}")
+    simulator = WebcrmSimulator(clock=SystemClock())
     if seed is not None:
         try:
             simulator.load_seed(seed)
         except (OSError, ValueError, ApiProblem) as exc:
             reason = exc.message if isinstance(exc, ApiProblem) else str(exc)
             raise ConfigError(f"{seed}: not a usable webCRM seed file: {reason}") from None
+    elif not empty:
+        simulator.load_seed(SAMPLES[sample]())
     simulator.faults.real_server = True
     simulator.hooks.auto_deliver = httpx.AsyncClient(timeout=5.0)
     token = simulator.add_api_token(DEMO_AUTH_CODE, name="Demo API")
-    contents = "empty" if empty and seed is None else (str(seed) if seed else "Swedish sample data")
+    contents = "empty" if empty and seed is None else (str(seed) if seed else f"{sample} sample")
     banner = "\n".join(
         [
-            "webCRM simulator (in-memory; data is lost when it stops)",
-            f"  base URL : {base_url}",
-            f"  authCode : {token}",
-            f"  data     : {contents}",
-            f"  login    : curl -X POST -d authCode={token} {base_url}/Auth/ApiLogin",
-            "  use it   : export WFSYNC_WEBCRM__BASE_URL=" + base_url,
-            "             export WFSYNC_WEBCRM__AUTH_CODE=" + token,
+            f"# webCRM simulator at {base_url} ({contents}; in memory: lost when it stops)",
+            "# Paste into wfsync.toml:",
+            "[webcrm]",
+            f'base_url = "{base_url}"',
+            f'auth_code = "{token}"',
         ]
     )
-    return simulator.app, banner
+    return UiBridge(simulator.app, simulator.ui, (ApiProblem,)), banner
