@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.servers import serve
+
 from wfsync.cli import run
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings, load_config
