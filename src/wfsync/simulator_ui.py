@@ -45,7 +45,7 @@ def _coerce(method: Any, args: list[Any]) -> list[Any]:
         for p in inspect.signature(method).parameters.values()
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-    coerced = []
+    coerced: list[Any] = []
     for value, parameter in zip(args, parameters, strict=False):
         annotation = str(parameter.annotation)
         if annotation in ("int", "<class 'int'>"):
