@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -51,6 +52,23 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def _checked_url(value: str, schemes: tuple[str, ...]) -> str:
+    """``value`` if it is an absolute URL with one of ``schemes`` and a host.
+
+    Checked when the config is read, so a typo is one line at start-up instead
+    of minutes of connection retries later.
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme not in schemes or not parts.hostname:
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(f"not a URL: must start with {wanted} and name a host")
+    return value.strip()
+
+
+def _http_url(value: str) -> str:
+    return _checked_url(value, ("https", "http"))
+
+
 class FortnoxSettings(_Section):
     base_url: str = "https://api.fortnox.se/3"
     token_url: str = "https://apps.fortnox.se/oauth-v1/token"
@@ -79,6 +97,16 @@ class FortnoxSettings(_Section):
     price_list: str = "A"
     #: Requests per 5-second window we allow ourselves (Fortnox allows 25).
     rate_limit: int = Field(default=25, ge=1, le=25)
+
+    @field_validator("base_url", "token_url", "auth_url", "redirect_uri")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("websocket_url")
+    @classmethod
+    def _websocket(cls, value: str) -> str:
+        return _checked_url(value, ("wss", "ws"))
 
 
 class CustomFields(_Section):
@@ -148,6 +176,11 @@ class WebcrmSettings(_Section):
     custom_fields: CustomFields = Field(default_factory=CustomFields)
     catalogue: CatalogueSlots = Field(default_factory=CatalogueSlots)
 
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        return _http_url(value)
+
 
 class SyncSettings(_Section):
     customer_types: list[str] = Field(default_factory=lambda: ["Kund – Företag", "Kund – Privat"])
@@ -201,6 +234,19 @@ class SyncSettings(_Section):
 class StateSettings(_Section):
     url: str = "sqlite:///wfsync.db"
     lease_wait_seconds: float = Field(default=30.0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """SQLite or PostgreSQL, spelled as SQLAlchemy wants (checked without connecting)."""
+        scheme, separator, _rest = value.partition("://")
+        backend = scheme.split("+", 1)[0]
+        if not separator or backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                "not a supported database URL: use sqlite:///path.db or "
+                "postgresql+psycopg://user@host/db"
+            )
+        return value
 
 
 class EventsSettings(_Section):
@@ -286,6 +332,25 @@ def _one_line(exc: PydanticValidationError, source: str) -> str:
     return f"{source}: {where}: {message}{more}"
 
 
+def _check_environment_sections(environ: Mapping[str, str]) -> None:
+    """A ``WFSYNC_<SECTION>__<KEY>`` variable whose section does not exist is a
+    typo (``WFSYNC_FORTNX__CLIENT_SECRET``) that pydantic-settings would ignore
+    silently; refuse it. Variables without ``__`` (``WFSYNC_SECRET_KEY``, the test
+    suite's own) are not settings paths and are left alone."""
+    sections = set(Settings.model_fields)
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("WFSYNC_") or "__" not in upper:
+            continue
+        section = upper.removeprefix("WFSYNC_").split("__", 1)[0].lower()
+        if section not in sections:
+            known = ", ".join(f"WFSYNC_{s.upper()}__…" for s in Settings.model_fields)
+            raise ConfigError(
+                f"environment {upper}: unknown section [{section}] (check the spelling; "
+                f"known: {known})"
+            )
+
+
 def load_config(
     path: Path | str | None = None,
     *,
@@ -309,6 +374,7 @@ def load_config(
             raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
     elif required:
         raise ConfigError(f"{file}: no such config file (create one with `wfsync init`)")
+    _check_environment_sections(os.environ if environ is None else environ)
     saved = None
     if environ is not None:
         saved = dict(os.environ)

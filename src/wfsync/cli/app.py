@@ -52,11 +52,21 @@ def _global_options(
     log_format: str = typer.Option(
         "auto", "--log-format", help="auto (human on a terminal), human or json."
     ),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="More log output: -v adds wfsync's debug lines, -vv also every HTTP request.",
+    ),
 ) -> None:
+    from wfsync.runtime.logs import configure_logging
+
+    if log_format not in ("auto", "human", "json"):
+        raise typer.BadParameter(
+            f"{log_format!r} is not one of auto, human, json", param_hint="--log-format"
+        )
     GLOBALS.config_path = config
     GLOBALS.log_format = log_format
     GLOBALS.verbose = verbose
-    from wfsync.runtime.logs import configure_logging
-
     configure_logging(log_format, verbose)

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.http.errors import ConfigError
 from wfsync.state import Failure, InboxStateError, RecordNotFoundError, StateStore
 from wfsync.state.lease import describe_holder, writer_lease
 from wfsync.sync.engine import SyncEngine
@@ -65,7 +66,7 @@ def _print_report(title: str, report: RunReport, calls: dict[str, int] | None = 
 def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
 ) -> None:
-    """Import all active Fortnox customers and all articles into webCRM (run once)."""
+    """Import all active Fortnox customers and active articles into webCRM (run once)."""
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console
     ) as bar:
@@ -82,13 +83,20 @@ def import_command(
 
 @app.command("sync")
 def sync_command(
-    once: bool = typer.Option(False, "--once", help="Run one cycle of both directions and exit."),
+    once: bool = typer.Option(
+        False, "--once", help="Required: run one cycle of both directions, then exit."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
 ) -> None:
-    """Run one sync cycle (webCRM changes, then Fortnox changes). Use `wfsync run` to keep going."""
+    """With --once: one sync cycle (webCRM changes, then Fortnox changes), then exit.
+
+    `--once` is required, so that nobody expects this command to keep running:
+    `wfsync run` keeps syncing on the 6/3-minute cadence.
+    """
     if not once:
-        err_console.print("use `wfsync sync --once` for one cycle or `wfsync run` to keep syncing")
-        raise typer.Exit(2)
+        raise ConfigError(
+            "wfsync sync needs --once (one cycle, then exit); `wfsync run` keeps syncing"
+        )
     reports, calls = _engine_run(lambda e: e.sync_once(dry_run=dry_run))
     for name, report in zip(("webCRM → Fortnox", "Fortnox → webCRM"), reports, strict=True):
         _print_report(name + (" (dry run)" if dry_run else ""), report)
@@ -98,13 +106,19 @@ def sync_command(
 @app.command("retry")
 def retry_command() -> None:
     """Retry every open entry of the error inbox now."""
+    from wfsync.cli.state_access import ensure_state_exists
+
+    ensure_state_exists(GLOBALS.settings(required=True).state.url)  # never create one
     report, calls = _engine_run(lambda e: e.retry_failures(force=True))
     _print_report("retry", report, calls)
 
 
 def _store() -> StateStore:
+    """The existing state store; a missing one is one line and exit 2, never created."""
+    from wfsync.cli.state_access import open_existing_store
+
     settings = GLOBALS.settings()
-    return StateStore.open(settings.state.url)
+    return open_existing_store(settings.state.url)
 
 
 def _jsonable(value: Any) -> Any:
