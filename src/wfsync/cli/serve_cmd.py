@@ -15,9 +15,11 @@ def serve_command(
     """Serve the status page (runs, links, error inbox, conflicts) over HTTP."""
     import uvicorn
 
+    from wfsync.cli.state_access import ensure_state_exists
     from wfsync.web import create_app
 
     settings = GLOBALS.settings()
+    ensure_state_exists(settings.state.url)  # a page over a store that is not there misleads
     err_console.print(
         f"status page on http://{host}:{port}/ (JSON at /api/status) — Ctrl-C to stop"
     )
