@@ -197,3 +197,63 @@ def test_edit_without_a_running_simulator_says_so(capsys: pytest.CaptureFixture[
     )
     err = capsys.readouterr().err
     assert "wfsync simulate webcrm" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_status_explains_the_messy_samples_inbox(
+    tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (await _trial("messy", tmp_path, clock)).close()
+    config = tmp_path / "wfsync.toml"
+    config.write_text(f'[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert run(["--config", str(config), "status", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["errors"]
+    terms = next(e for e in entries if e["code"] == 2000901 and e["source"] == "webcrm")
+    # Which record, which field, the vendor's words and the fix.
+    assert terms["webcrm_id"] == terms["source_id"] and terms["fortnox_id"] is None
+    assert terms["field"] == "terms_of_payment"
+    assert terms["vendor_message"] == "Kunde inte hitta betalningsvillkor"
+    assert "terms-of-payment code" in terms["explanation"]
+    assert terms["waiting"] is False
+    # An ambiguous match waits for someone to edit the record, and says so.
+    ambiguous = next(e for e in entries if "customer number differs" in e["message"])
+    assert ambiguous["waiting"] is True and ambiguous["name"]  # the name from the message
+    assert "customer number" in ambiguous["explanation"]
+    # A delivery that waits for its customer says which one to fix.
+    follower = next(e for e in entries if e["kind"] == "delivery")
+    assert "its own entry" in follower["explanation"]
+    assert run(["--config", str(config), "status"]) == 0
+    human = capsys.readouterr().err
+    assert "WAITS FOR AN EDIT" in human
+    assert "Fortnox said: Kunde inte hitta betalningsvillkor" in human
+    assert "fix:" in human
+
+
+def test_inbox_entries_use_the_details_sync_code_records(tmp_path: Path) -> None:
+    from wfsync.cli.status_view import collect_status
+
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        store.record_failure(
+            "customer",
+            "webcrm",
+            "5",
+            "sync",
+            "fortnox 400 code 2000901: Kunde inte hitta betalningsvillkor (POST https://x/3/c)",
+            2000901,
+            {
+                "retry": "always",
+                "name": "Bergström Bygg AB",
+                "fortnox_id": "17",
+                "field": "terms_of_payment",
+                "value": "30 dagar",
+                "waiting": True,
+            },
+        )
+        [entry] = collect_status(store)["errors"]
+    finally:
+        store.close()
+    assert entry["name"] == "Bergström Bygg AB"
+    assert (entry["webcrm_id"], entry["fortnox_id"]) == ("5", "17")
+    assert entry["field"] == "terms_of_payment"
+    assert (entry["value"], entry["waiting"]) == ("30 dagar", True)

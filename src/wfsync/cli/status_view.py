@@ -1,18 +1,120 @@
-"""What `wfsync status` shows: the admin's one-screen answer to "what happened?"."""
+"""What `wfsync status` shows: the admin's one-screen answer to "what happened?".
+
+:func:`collect_status` is also the dashboard's and ``status --json``'s data, so
+every inbox entry carries what an admin needs to act without opening either
+system: the record's name, its ids in both systems, the field and value at
+fault when known, the vendor's own words, a plain explanation with the fix
+(:mod:`wfsync.explain`), and whether it is retried every cycle or waits for
+someone to edit the record. Sync code may store ``name``, ``webcrm_id``,
+``fortnox_id``, ``field``, ``value`` and ``waiting`` in a failure's ``detail``;
+where it has not, they are recovered from the message and the link store.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.table import Table
 
 from wfsync.cli.app import err_console
+from wfsync.explain import explain_failure, failing_field, vendor_message
 from wfsync.runtime.events_health import read_health
 from wfsync.state import Failure, StateStore
 
-__all__ = ["collect_status", "print_status"]
+__all__ = ["collect_status", "describe_counts", "inbox_entry", "print_events", "print_status"]
 
 DIRECTIONS = ("webcrm", "fortnox", "import", "retry", "event")
+_TITLES = {
+    "webcrm": "webCRM → Fortnox",
+    "fortnox": "Fortnox → webCRM",
+    "import": "import",
+    "retry": "retry",
+    "event": "events",
+}
+
+#: Counter action → words, most telling first (unknown ones are shown as they are).
+_ACTIONS = {
+    "failed": "failed (see the error inbox)",
+    "conflicts": "conflicts (see `wfsync conflicts`)",
+    "created_fortnox": "created in Fortnox",
+    "created_webcrm": "created in webCRM",
+    "updated_fortnox": "updated in Fortnox",
+    "updated_webcrm": "updated in webCRM",
+    "linked": "linked to an existing record",
+    "waiting": "waiting for an edit",
+    "paused": "paused",
+    "retried": "retried",
+    "already_linked": "already linked",
+    "unchanged": "unchanged",
+    "ignored": "left alone (other Type, or inactive)",
+}
+_ENTITIES = {"customer": "customers", "article": "articles", "delivery": "deliveries"}
+_NAMED = re.compile(r"^(?P<name>.+?) \((?:webCRM|Fortnox)[^)]*\)")
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """``{"customer.created_fortnox": 2, …}`` as ``customers: 2 created in Fortnox; …``."""
+    order = list(_ACTIONS)
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for key, count in counts.items():
+        entity, _, action = key.partition(".")
+        rank = order.index(action) if action in order else len(order)
+        if action.startswith("planned_"):
+            words = "would be " + action.removeprefix("planned_").replace("_", " ")
+        else:
+            words = _ACTIONS.get(action, action.replace("_", " "))
+        grouped.setdefault(_ENTITIES.get(entity, entity), []).append((rank, f"{count} {words}"))
+    return "; ".join(
+        f"{entity}: {', '.join(text for _, text in sorted(parts))}"
+        for entity, parts in sorted(grouped.items())
+    )
+
+
+def _name_from(message: str) -> str | None:
+    named = _NAMED.match(message)
+    return named.group("name") if named else None
+
+
+def inbox_entry(store: StateStore, failure: Failure) -> dict[str, Any]:
+    """One error-inbox entry with everything needed to act on it."""
+    detail = failure.detail or {}
+    ids = {"webcrm": detail.get("webcrm_id"), "fortnox": detail.get("fortnox_id")}
+    ids[failure.source] = ids.get(failure.source) or failure.source_id
+    link = None
+    if failure.source == "webcrm":
+        link = store.get_link(failure.kind, webcrm_id=failure.source_id)
+    elif failure.source == "fortnox":
+        link = store.get_link(failure.kind, fortnox_id=failure.source_id)
+    if link is not None:
+        ids["webcrm"] = ids["webcrm"] or link.webcrm_id
+        ids["fortnox"] = ids["fortnox"] or link.fortnox_id
+    snapshot = (link.webcrm_snapshot or link.fortnox_snapshot or {}) if link else {}
+    name = detail.get("name") or _name_from(failure.message) or snapshot.get("name")
+    waiting = detail.get("waiting")
+    if waiting is None:
+        waiting = detail.get("retry") == "on_change"
+    return {
+        "id": failure.id,
+        "kind": failure.kind,
+        "source": failure.source,
+        "source_id": failure.source_id,
+        "name": name,
+        "webcrm_id": ids["webcrm"],
+        "fortnox_id": ids["fortnox"],
+        "field": detail.get("field")
+        or failing_field(failure.source, failure.code, failure.message),
+        "value": detail.get("value"),
+        "operation": failure.operation,
+        "message": failure.message,
+        "vendor_message": vendor_message(failure.message),
+        "explanation": explain_failure(failure.source, failure.code, failure.message),
+        "code": failure.code,
+        "waiting": bool(waiting),
+        "attempts": failure.attempts,
+        "first_seen": failure.first_seen,
+        "last_seen": failure.last_seen,
+    }
 
 
 def collect_status(store: StateStore) -> dict[str, Any]:
@@ -51,8 +153,6 @@ def collect_status(store: StateStore) -> dict[str, Any]:
                         "reason": link.note,
                     }
                 )
-    failures = [_failure_row(f) for f in store.failures(status="open")]
-    skipped = [_failure_row(f) for f in store.failures(status="skipped")]
     return {
         "imported": store.get_cursor("webcrm", "organisations") is not None,
         "runs": runs,
@@ -60,53 +160,80 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         "paused": paused,
         # Inactive in Fortnox: still linked and synced, shown so nobody wonders.
         "inactive_customers": inactive,
-        "errors": failures,
+        "errors": [inbox_entry(store, f) for f in store.failures(status="open")],
         # Skipped by an admin: not retried until the record is edited or unskipped.
-        "skipped": skipped,
+        "skipped": [inbox_entry(store, f) for f in store.failures(status="skipped")],
         "open_conflicts": len(store.conflicts()),
         # Event sources of `wfsync run` (docs/events.md): a dead one is a warning only.
         "events": read_health(store),
     }
 
 
-def _failure_row(f: Failure) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "kind": f.kind,
-        "source": f.source,
-        "source_id": f.source_id,
-        "operation": f.operation,
-        "message": f.message,
-        "code": f.code,
-        "attempts": f.attempts,
-        "first_seen": f.first_seen,
-        "last_seen": f.last_seen,
-    }
+def _when(value: Any) -> str:
+    text = str(value or "running")
+    return text[:19].replace("T", " ") + (" UTC" if value else "")
+
+
+def _say(text: str) -> None:
+    err_console.print(text, markup=False, highlight=False)
+
+
+def _print_runs(runs: dict[str, Any]) -> None:
+    _say("last runs:")
+    for direction, run in runs.items():
+        status = "ok" if run["status"] == "ok" else run["status"].upper()
+        title = _TITLES.get(direction, direction)
+        _say(f"  {title:<17} {status:<7} {_when(run['finished_at'])}")
+        for line in (describe_counts(run["counts"]) or "nothing to do").split("; "):
+            _say(f"      {line}")
+        if run["error"]:
+            _say(f"      error: {run['error']}")
+        for warning in run["warnings"]:
+            _say(f"      warning: {warning}")
+
+
+def _print_inbox(errors: list[dict[str, Any]]) -> None:
+    if not errors:
+        _say("error inbox: empty")
+        return
+    waiting = sum(1 for row in errors if row["waiting"])
+    _say(
+        f"error inbox: {len(errors)} open ({waiting} waiting for an edit of the record; the "
+        "rest are retried every cycle) — `wfsync retry` now, `wfsync skip ID` to give up on one"
+    )
+    for row in errors:
+        ids = ", ".join(
+            f"{system} {row[key]}"
+            for system, key in (("webCRM", "webcrm_id"), ("Fortnox", "fortnox_id"))
+            if row[key]
+        )
+        state = "WAITS FOR AN EDIT" if row["waiting"] else f"tried {row['attempts']}×"
+        name = f'"{row["name"]}" ' if row["name"] else ""
+        _say(f"\n  #{row['id']}  {row['kind']} {name}({ids}) — {row['operation']}, {state}")
+        if row["field"]:
+            value = "" if row["value"] is None else f" = {row['value']!r}"
+            _say(f"      field:   {row['field']}{value}")
+        said = "Fortnox" if row["message"].lower().startswith("fortnox") else None
+        said = said or ("webCRM" if row["message"].lower().startswith("webcrm") else "wfsync")
+        code = f" (code {row['code']})" if row["code"] else ""
+        _say(f"      {said} said: {row['vendor_message']}{code}")
+        if row["explanation"]:
+            _say(f"      fix:     {row['explanation']}")
 
 
 def print_status(status: dict[str, Any]) -> None:
     if not status["imported"]:
-        err_console.print("[yellow]no import yet:[/] run `wfsync import` to start syncing")
-    runs = Table(title="last runs")
-    for column in ("direction", "status", "finished", "what happened"):
-        runs.add_column(column)
-    for direction, run in status["runs"].items():
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "nothing"
-        if run["error"]:
-            counts = f"{counts}; error: {run['error']}"
-        for warning in run["warnings"]:
-            counts = f"{counts}\nwarning: {warning}"
-        runs.add_row(direction, run["status"], str(run["finished_at"] or "running"), counts)
-    err_console.print(runs)
-    links = Table(title="links")
-    links.add_column("kind")
-    links.add_column("active", justify="right")
-    links.add_column("paused", justify="right")
-    for kind, states in status["links"].items():
-        links.add_row(kind, str(states.get("active", 0)), str(states.get("paused", 0)))
-    err_console.print(links)
+        _say("no import yet: run `wfsync import` to start syncing")
+    if status["runs"]:
+        _print_runs(status["runs"])
+    counts = ", ".join(
+        f"{_ENTITIES.get(kind, kind)} {states.get('active', 0)}"
+        + (f" (+{states['paused']} paused)" if states.get("paused") else "")
+        for kind, states in status["links"].items()
+    )
+    _say(f"linked: {counts or 'nothing yet'}")
     if status["paused"]:
-        paused = Table(title="not syncing (kept, nothing deleted)")
+        paused = Table(title="not syncing (kept, nothing deleted)", title_justify="left")
         for column in ("kind", "webCRM", "Fortnox", "why"):
             paused.add_column(column)
         for row in status["paused"]:
@@ -118,32 +245,15 @@ def print_status(status: dict[str, Any]) -> None:
         names = ", ".join(
             f"{row['name']} (Fortnox {row['fortnox_id']})" for row in status["inactive_customers"]
         )
-        err_console.print(f"inactive in Fortnox (still linked): {names}", highlight=False)
-    if status["errors"]:
-        errors = Table(title="error inbox (retried every cycle; `wfsync retry`, `wfsync skip ID`)")
-        for column in ("id", "record", "what", "message", "tries"):
-            errors.add_column(column)
-        for row in status["errors"]:
-            errors.add_row(
-                str(row["id"]),
-                f"{row['kind']} {row['source']} {row['source_id']}",
-                row["operation"],
-                row["message"],
-                str(row["attempts"]),
-            )
-        err_console.print(errors)
-    else:
-        err_console.print("error inbox: empty")
-    if status["skipped"]:
-        skipped = Table(title="skipped (not retried until edited; `wfsync unskip ID`)")
-        for column in ("id", "record", "message"):
-            skipped.add_column(column)
-        for row in status["skipped"]:
-            skipped.add_row(
-                str(row["id"]), f"{row['kind']} {row['source']} {row['source_id']}", row["message"]
-            )
-        err_console.print(skipped)
-    err_console.print(f"open conflicts: {status['open_conflicts']} (see `wfsync conflicts`)")
+        _say(f"inactive in Fortnox (still linked): {names}")
+    _print_inbox(status["errors"])
+    for row in status.get("skipped", []):
+        name = f'"{row["name"]}" ' if row["name"] else ""
+        _say(
+            f"skipped #{row['id']}: {row['kind']} {name}({row['source']} {row['source_id']}) — "
+            f"not retried until the record is edited or `wfsync unskip {row['id']}`"
+        )
+    _say(f"open conflicts: {status['open_conflicts']} (see `wfsync conflicts`)")
     print_events(status.get("events") or {})
 
 
