@@ -38,17 +38,22 @@ def _engine_run(work: Callable[[SyncEngine], Awaitable[T]]) -> tuple[T, dict[str
 
 
 def _print_report(title: str, report: RunReport, calls: dict[str, int] | None = None) -> None:
-    table = Table(title=title, show_lines=False)
+    """The run's counts, and for a dry run the plan: one row per record, and counts
+    ("would create", …) that are exactly the plan's rows by action."""
+    counts = report.as_dict()
+    table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key, value in report.as_dict().items():
-        if not key.split(".", 1)[1].startswith("planned_"):
-            table.add_row(key.replace(".", " "), str(value))
-    if not report.counts:
+    for key, value in counts.items():
+        entity, _, action = key.partition(".")
+        if action.startswith("planned_"):
+            action = "would " + action.removeprefix("planned_")
+        table.add_row(f"{entity} {action.replace('_', ' ')}", str(value))
+    if not counts:
         table.add_row("nothing changed", "")
     err_console.print(table)
     if report.planned:
-        plan = Table(title="plan (dry run: nothing was written)")
+        plan = Table(title="plan (dry run: nothing was written)", title_justify="left")
         for column in ("entity", "action", "target", "record", "detail"):
             plan.add_column(column)
         for op in report.planned:

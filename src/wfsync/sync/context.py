@@ -98,7 +98,8 @@ class SyncContext:
 
     def plan(self, entity: str, action: str, target: str, ident: str, detail: str = "") -> None:
         self.report.plan(PlannedOp(entity, action, target, ident, detail))
-        log.info("plan %s %s → %s: %s %s", entity, action, target, ident, detail)
+        # Debug only: the printed plan is the dry run's output; logging it too shows it twice.
+        log.debug("plan %s %s → %s: %s %s", entity, action, target, ident, detail)
 
     def conflict_winner(self, webcrm_updated_at: datetime | None) -> tuple[Side, str]:
         """Who wins a same-field conflict, and by which rule.
@@ -167,9 +168,10 @@ class SyncContext:
         code: int | None,
         detail: dict[str, Any],
     ) -> None:
-        self.report.count(entity, "failed")
-        log.warning("%s %s %s %s failed: %s", entity, source, source_id, operation, message)
         if self.dry_run:
+            # Planned as a failure (shown once, in the plan), not counted as one that happened.
             self.plan(entity, "fail", source, f"{source} {source_id}", message)
             return
+        self.report.count(entity, "failed")
+        log.warning("%s %s %s %s failed: %s", entity, source, source_id, operation, message)
         self.store.record_failure(entity, source, source_id, operation, message, code, detail)

@@ -9,11 +9,13 @@ an interrupted run or a create whose answer was lost made.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields
+from wfsync.fortnox.validation import FortnoxRegisters, customer_problems, load_registers
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
@@ -39,6 +41,7 @@ class CustomerCreator:
         self.ctx = customers.ctx
         self._fortnox_index: CandidateIndex | None = None
         self._webcrm_index: CandidateIndex | None = None
+        self._registers: FortnoxRegisters | None = None
 
     # --- indexes of the other side (loaded once per run, on first need) ------------
     async def fortnox_index(self) -> CandidateIndex:
@@ -103,6 +106,10 @@ class CustomerCreator:
                 f"{ident}: not created in Fortnox, {match.reason}", retry="on_change"
             )
         if ctx.dry_run:
+            # A dry run must not promise a create that Fortnox would refuse.
+            problems = await self.fortnox_problems(customer)
+            if problems:
+                raise RecordFailed(f"{ident}: Fortnox would refuse it: {'; '.join(problems)}")
             ctx.plan(KIND, "create", "fortnox", ident)
             return
         names = [n for n in CUSTOMER_FIELDS if n != "customer_number" or owner == "webcrm"]
@@ -141,6 +148,14 @@ class CustomerCreator:
         log.info("created Fortnox customer %s for %s", number, ident)
         # Write the assigned number (and anything Fortnox defaulted) back to webCRM.
         await self.customers.reconcile(link, org=org, fortnox_record=created)
+
+    async def fortnox_problems(
+        self, customer: Customer, fields: Iterable[str] | None = None
+    ) -> list[str]:
+        """What Fortnox would refuse in ``customer`` (dry runs; registers read once)."""
+        if self._registers is None:
+            self._registers = await load_registers(self.ctx.fortnox)
+        return customer_problems(customer, self._registers, fields)
 
     async def _match_in_fortnox(self, customer: Customer) -> Match:
         wanted = Candidate(

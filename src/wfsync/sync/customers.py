@@ -174,6 +174,11 @@ class CustomerSync:
                 f"{fortnox_now.customer_number!r}"
             )
         if ctx.dry_run:
+            if result.to_fortnox:
+                merged = Customer(**result.merged)
+                problems = await self.creator.fortnox_problems(merged, result.to_fortnox)
+                if problems:
+                    raise RecordFailed(f"{ident}: Fortnox would refuse it: {'; '.join(problems)}")
             self._plan_merge(ident, result)
             return
         await self._apply(link, org, fortnox_record, result, webcrm_now, fortnox_now)

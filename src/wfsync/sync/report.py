@@ -32,6 +32,10 @@ class RunReport:
             self.counts[f"{entity}.{action}"] += n
 
     def plan(self, op: PlannedOp) -> None:
+        # A record can be reached twice in one run (an organisation, then again through
+        # its delivery); the plan lists it once, so its counts match its rows.
+        if op in self.planned:
+            return
         self.planned.append(op)
         self.count(op.entity, f"planned_{op.action}")
 
