@@ -181,3 +181,47 @@ def test_configuration_reference_is_current() -> None:
     assert generated == render_reference(), "regenerate the table in docs/configuration.md"
     for key in config_keys():
         assert f"`{env_var(key.path)}`" in generated, key.path
+
+
+def test_non_interactive_takes_values_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WFSYNC_FORTNOX__CLIENT_ID", "from-env")
+    monkeypatch.setenv("WFSYNC_FORTNOX__CLIENT_SECRET", "env-secret")
+    monkeypatch.setenv("WFSYNC_WEBCRM__AUTH_CODE", "env-token")
+    monkeypatch.setenv("WFSYNC_SYNC__DELIVERY_TARGET", "invoice")
+    path = tmp_path / "wfsync.toml"
+    assert init(path, "--fortnox-client-id", "from-flag") == 0
+    assert "warning" not in capsys.readouterr().err
+    settings = load_config(path, environ={})  # what the file holds, without the environment
+    assert settings.fortnox.client_id == "from-flag"  # a flag wins over the environment
+    assert settings.fortnox.client_secret.get_secret_value() == "env-secret"
+    assert settings.webcrm.auth_code.get_secret_value() == "env-token"
+    assert settings.sync.delivery_target == "invoice"
+
+
+def test_empty_credentials_are_warned_about_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(tmp_path / "wfsync.toml", "--fortnox-client-id", "c") == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert "fortnox.client_secret" in warnings[0] and "webcrm.auth_code" in warnings[0]
+    assert "fortnox.client_id" not in warnings[0]
+
+
+def test_init_on_a_pipe_warns_too(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("wfsync")
+    done = subprocess.run(
+        [str(script), "--config", str(tmp_path / "w.toml"), "init"],
+        input="",
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warning: left empty" in done.stderr

@@ -205,11 +205,17 @@ def init_command(
     interactive: bool | None = typer.Option(
         None,
         "--interactive/--non-interactive",
-        help="Ask for missing essentials (default: only when stdin is a terminal).",
+        help="Ask for missing essentials (default: only when stdin is a terminal). "
+        "Without asking, values come from the flags, then from WFSYNC_… environment "
+        "variables (e.g. WFSYNC_FORTNOX__CLIENT_SECRET), else the defaults.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing config file."),
 ) -> None:
-    """Write a commented config file with every setting and its default (mode 0600)."""
+    """Write a commented config file with every setting and its default (mode 0600).
+
+    Warns (one line) when a credential is left empty. For scripts:
+    `wfsync init --non-interactive` with flags or WFSYNC_… environment variables.
+    """
     path = GLOBALS.config_path
     if path.is_dir():
         raise ConfigError(f"{path} is a directory; pass a file name with --config")
@@ -226,6 +232,11 @@ def init_command(
         "state.url": state_url,
     }
     values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    # Scripts and containers pass secrets in the environment rather than on a command line
+    # (where `ps` shows them): WFSYNC_… variables fill what no flag gave.
+    for key in given:
+        if key not in values and os.environ.get(env_var(key)):
+            values[key] = os.environ[env_var(key)]
     if interactive if interactive is not None else sys.stdin.isatty():
         _ask(values)
     if "state.url" in values:
@@ -235,10 +246,35 @@ def init_command(
     text = render_config(values, header=f"Written by `wfsync init` on {stamp}.")
     _validate_without_environment(tomllib.loads(text), str(path))
     write_private_file(path, text)
+    _warn_about_empty_credentials(values)
     err_console.print(
         f"wrote {path} (mode 0600: it holds secrets). Next: `wfsync connect fortnox`, "
         "then `wfsync check`.",
         markup=False,
+        soft_wrap=True,
+    )
+
+
+#: Credentials nothing works without, and the command that needs each.
+_CREDENTIALS = {
+    "fortnox.client_id": "wfsync connect fortnox",
+    "fortnox.client_secret": "wfsync connect fortnox",
+    "webcrm.auth_code": "wfsync connect webcrm",
+}
+
+
+def _warn_about_empty_credentials(values: dict[str, Any]) -> None:
+    """One line naming every credential left empty (a pipe or --non-interactive never
+    asks, so this is the only place the admin learns it)."""
+    empty = [path for path in _CREDENTIALS if not str(values.get(path) or "").strip()]
+    if not empty:
+        return
+    where = ", ".join(f"{path} ({env_var(path)})" for path in empty)
+    err_console.print(
+        f"warning: left empty: {where}; fill them in before "
+        f"`{' / '.join(dict.fromkeys(_CREDENTIALS[p] for p in empty))}`",
+        markup=False,
+        highlight=False,
         soft_wrap=True,
     )
 
