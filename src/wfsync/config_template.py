@@ -133,8 +133,11 @@ DESCRIPTIONS: dict[str, str] = {
         "smaller than the interval."
     ),
     "sync.conflict_winner": (
-        'Who wins when both sides changed the same field differently: "newest", '
-        '"fortnox" or "webcrm" (field ownership rules come first; every conflict is shown).'
+        'Who wins when both sides changed the same field differently: "fortnox", "webcrm" '
+        'or "newest". Fortnox records carry no change time, so a later webCRM edit can never '
+        'be proven: "newest" keeps Fortnox\'s value in practice (each conflict notes whether '
+        "Fortnox's edit was provably later). Ownership rules come first; every conflict is "
+        "shown in `wfsync conflicts`."
     ),
     "sync.inactive_statuses": (
         "webCRM OrganisationStatus values that mean inactive (Fortnox Active = false)."

@@ -135,3 +135,23 @@ def test_errors_obey_log_format_json(
     assert "cannot open state database" in record["event"]
     assert run(["--log-format=json", "no-such-command"]) == 2
     assert json.loads(one_line(capsys))["exit_code"] == 2
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [("newest", "Fortnox's value is kept"), ("webcrm", "webCRM's value is always kept")],
+)
+def test_conflicts_says_what_the_rule_really_does(
+    rule: str, words: str, in_empty_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wfsync.state import StateStore
+
+    StateStore.open(f"sqlite:///{in_empty_dir / 'state.db'}").close()
+    (in_empty_dir / "wfsync.toml").write_text(
+        f'[state]\nurl = "sqlite:///state.db"\n[sync]\nconflict_winner = "{rule}"\n',
+        encoding="utf-8",
+    )
+    assert run(["conflicts"]) == 0
+    assert words in " ".join(capsys.readouterr().err.split())
+    assert run(["conflicts", "--help"]) == 0
+    assert "a later webCRM edit can never be proven" in " ".join(capsys.readouterr().out.split())

@@ -154,7 +154,13 @@ def conflicts_command(
     all_: bool = typer.Option(False, "--all", help="Include acknowledged conflicts."),
     ack: int | None = typer.Option(None, "--ack", help="Acknowledge the conflict with this id."),
 ) -> None:
-    """Fields changed on both sides to different values, and which value won."""
+    """Fields changed on both sides to different values, and which value was kept.
+
+    The rule is [sync] conflict_winner. Under the default, "newest", Fortnox's value is
+    kept in practice: Fortnox records carry no change time, so a later webCRM edit can
+    never be proven (docs/sync.md).
+    """
+    rule = GLOBALS.settings().sync.conflict_winner
     store = _store()
     try:
         if ack is not None:
@@ -184,8 +190,16 @@ def conflicts_command(
     if as_json:
         typer.echo(json.dumps(_jsonable(rows), indent=2, ensure_ascii=False))
         return
+    rule_note = {
+        "newest": 'rule: conflict_winner = "newest" — Fortnox\'s value is kept, because Fortnox '
+        "records carry no change time and a later webCRM edit cannot be proven; set "
+        'conflict_winner = "webcrm" to keep webCRM\'s',
+        "fortnox": 'rule: conflict_winner = "fortnox" — Fortnox\'s value is always kept',
+        "webcrm": 'rule: conflict_winner = "webcrm" — webCRM\'s value is always kept',
+    }[rule]
     if not rows:
-        err_console.print("no open conflicts")
+        err_console.print("no open conflicts", highlight=False)
+        err_console.print(rule_note, markup=False, highlight=False)
         return
     table = Table(title="conflicts (both sides changed the same field)")
     for column in ("id", "record", "field", "was", "webCRM", "Fortnox", "kept", "rule"):
@@ -202,6 +216,7 @@ def conflicts_command(
             row["rule"],
         )
     err_console.print(table)
+    err_console.print(rule_note, markup=False, highlight=False)
 
 
 def _inbox_action(failure_id: int, action: str) -> Failure:
