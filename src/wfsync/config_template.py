@@ -62,7 +62,10 @@ DESCRIPTIONS: dict[str, str] = {
     "fortnox.base_url": "Base URL of the Fortnox REST API (a simulator's URL for trials).",
     "fortnox.token_url": "Fortnox OAuth2 token endpoint.",
     "fortnox.auth_url": "Fortnox OAuth2 consent page (used by `wfsync connect fortnox`).",
-    "fortnox.websocket_url": "Fortnox WebSocket events endpoint (near-real-time changes).",
+    "fortnox.websocket_url": (
+        "Fortnox WebSocket events endpoint. Not used yet: changes are found by polling on "
+        "the schedule (the key is reserved for the events work)."
+    ),
     "fortnox.client_id": "Client id of your Fortnox integration (Fortnox Developer Portal).",
     "fortnox.client_secret": "Client secret of your Fortnox integration.",
     "fortnox.refresh_token": (
