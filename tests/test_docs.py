@@ -72,7 +72,7 @@ def _quoted_lines() -> list[tuple[str, str]]:
             pieces.extend(block.group(1).splitlines())
         for piece in pieces:
             tokens = piece.split()
-            for index, token in enumerate(tokens):
+            for index, _token in enumerate(tokens):
                 if _invokes_wfsync(tokens, index):
                     found.append((doc.name, " ".join(["wfsync", *tokens[index + 1 :]])))
     return found
@@ -88,9 +88,11 @@ def _invokes_wfsync(tokens: list[str], index: int) -> bool:
         not before
         or before[-1] in _SHELL_STOP
         or "bin/" in token  # .venv/bin/wfsync, /usr/local/bin/wfsync
-        or before[-2:-1] == ["-u"]  # sudo -u wfsync wfsync …
-        and before[-3:-2] == ["sudo"]
-        and len(before) >= 3
+        or (
+            before[-2:-1] == ["-u"]  # sudo -u wfsync wfsync …
+            and before[-3:-2] == ["sudo"]
+            and len(before) >= 3
+        )
     )
 
 
