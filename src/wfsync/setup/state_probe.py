@@ -26,7 +26,10 @@ from wfsync.state.db import (
 __all__ = ["open_state"]
 
 _TITLE = "state store"
-_CREATE_HINT = "`wfsync connect fortnox` creates it"
+_CREATE_HINT = (
+    "`wfsync connect fortnox` creates it (or the first `wfsync import`, when "
+    "[fortnox] refresh_token holds a bootstrap token, as with `wfsync simulate`)"
+)
 
 
 def open_state(url: str, report: Readiness) -> StateStore | None:
