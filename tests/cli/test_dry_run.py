@@ -97,3 +97,32 @@ async def test_printed_counts_are_the_plans_rows(world, capsys: pytest.CaptureFi
         assert f"{entity} would {action}" in err
         assert report.counts[f"{entity}.planned_{action}"] == count
     assert by_action[("customer", "link")] == 4 and by_action[("customer", "create")] == 11
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"name": " "}, "name is empty"),
+        ({"terms_of_payment": "30 dagar"}, "terms_of_payment '30 dagar'"),
+        ({"currency": "xyz"}, "currency 'XYZ'"),
+        ({"organisation_number": "556123-4568"}, "not a valid Swedish organisation"),
+    ],
+)
+def test_customer_problems_name_what_fortnox_refuses(fields: dict[str, str], problem: str) -> None:
+    from wfsync.domain.models import Customer
+    from wfsync.fortnox.validation import FortnoxRegisters, customer_problems
+
+    registers = FortnoxRegisters(frozenset({"30", "K"}), frozenset({"SEK", "EUR"}))
+    good = {
+        "name": "Nordlund Bygg AB",
+        "terms_of_payment": "30",
+        "currency": "SEK",
+        "organisation_number": "556123-4567",
+    }
+    assert customer_problems(Customer(**good), registers) == []
+    [found] = customer_problems(Customer(**{**good, **fields}), registers)
+    assert problem in found
+    # A foreign customer's number is free text; an update checks only what it writes.
+    foreign = Customer(**{**good, "organisation_number": "NO 923 609 016", "invoice_country": "NO"})
+    assert customer_problems(foreign, registers) == []
+    assert customer_problems(Customer(**{**good, **fields}), registers, ["phone"]) == []

@@ -155,3 +155,14 @@ def test_conflicts_says_what_the_rule_really_does(
     assert words in " ".join(capsys.readouterr().err.split())
     assert run(["conflicts", "--help"]) == 0
     assert "a later webCRM edit can never be proven" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert run(["simulate", "webcrm", "--port", port]) == 1
+        assert "cannot listen on 127.0.0.1:" in one_line(capsys)

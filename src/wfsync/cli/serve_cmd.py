@@ -15,11 +15,13 @@ def serve_command(
     """Serve the status page (runs, links, error inbox, conflicts) over HTTP."""
     import uvicorn
 
+    from wfsync.cli.listen import ensure_can_listen
     from wfsync.cli.state_access import ensure_state_exists
     from wfsync.web import create_app
 
     settings = GLOBALS.settings()
     ensure_state_exists(settings.state.url)  # a page over a store that is not there misleads
+    ensure_can_listen(host, port)
     err_console.print(
         f"status page on http://{host}:{port}/ (JSON at /api/status) — Ctrl-C to stop"
     )

@@ -22,6 +22,7 @@ import httpx
 import typer
 
 from wfsync.cli.app import app
+from wfsync.cli.listen import ensure_can_listen
 from wfsync.http.errors import ConfigError, WfsyncError
 
 simulate_app = typer.Typer(
@@ -57,6 +58,7 @@ def _serve(
 
     if seed is not None and not seed.is_file():
         raise ConfigError(f"--seed: {seed} is not a readable file")
+    ensure_can_listen(host, port)
     base_url = f"http://{host}:{port}"
     if system is System.fortnox:
         from wfsync.fortnox.simulator import build_standalone_app as build_fortnox
