@@ -257,3 +257,51 @@ def test_inbox_entries_use_the_details_sync_code_records(tmp_path: Path) -> None
     assert (entry["webcrm_id"], entry["fortnox_id"]) == ("5", "17")
     assert entry["field"] == "terms_of_payment"
     assert (entry["value"], entry["waiting"]) == ("30 dagar", True)
+
+
+@pytest.mark.slow  # ~40 s: Fortnox's 25 calls / 5 s, honoured by client and simulator
+def test_the_readme_trial_over_real_sockets_leaves_the_inbox_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README "Try it against simulators", command by command, as a new user runs it."""
+    monkeypatch.chdir(tmp_path)
+    # Ports are only known once served: the banners' URLs are swapped for the real ones
+    # (the Fortnox simulator's own base URL only stamps the "@url" fields nobody reads).
+    fortnox_app, fortnox_banner = build_fortnox(base_url="http://127.0.0.1:8081")
+    webcrm_app, webcrm_banner = build_webcrm(seed=None, empty=False, base_url="http://x:1")
+    with serve(fortnox_app) as fortnox_url, serve(webcrm_app) as webcrm_url:
+        banner = (
+            fortnox_banner.replace("http://127.0.0.1:8081", fortnox_url)
+            + "\n"
+            + webcrm_banner.replace("http://x:1", webcrm_url)
+        )
+        (tmp_path / "wfsync.toml").write_text(banner + "\n", encoding="utf-8")
+        assert run(["import"]) == 0  # (--dry-run: tests/cli/test_dry_run.py)
+        assert run(["sync", "--once"]) == 0
+        capsys.readouterr()
+        assert run(["status", "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["errors"] == [] and status["open_conflicts"] == 0
+        assert status["links"]["customer"]["active"] == 17
+        # A mistake on purpose, as the README then suggests, lands in the inbox explained.
+        assert (
+            run(
+                [
+                    "simulate",
+                    "edit",
+                    "webcrm",
+                    "update_organisation",
+                    "2",
+                    "OrganisationCustom6=30 dagar",
+                    "--url",
+                    webcrm_url,
+                ]
+            )
+            == 0
+        )
+        assert run(["sync", "--once"]) == 0
+        capsys.readouterr()
+        assert run(["status", "--json"]) == 0
+        [entry] = json.loads(capsys.readouterr().out)["errors"]
+        assert entry["name"] == "Malmö Kaffekompani AB" and entry["fortnox_id"] == "3"
+        assert entry["field"] == "terms_of_payment"
