@@ -105,8 +105,14 @@ def simulate_webcrm(
 
 
 def _value(text: str) -> Any:
-    """``FIELD=VALUE``: true, false and null as such; everything else as text (the
-    running simulator turns text into a number where its field wants one)."""
+    """``FIELD=VALUE``: true, false and null as such, ``[…]``/``{…}`` as JSON (order
+    rows); everything else as text (the running simulator turns text into a number
+    where its field wants one)."""
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r} is not valid JSON") from None
     return {"true": True, "false": False, "null": None}.get(text, text)
 
 
