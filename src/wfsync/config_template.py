@@ -63,8 +63,8 @@ DESCRIPTIONS: dict[str, str] = {
     "fortnox.token_url": "Fortnox OAuth2 token endpoint.",
     "fortnox.auth_url": "Fortnox OAuth2 consent page (used by `wfsync connect fortnox`).",
     "fortnox.websocket_url": (
-        "Fortnox WebSocket events endpoint. Not used yet: changes are found by polling on "
-        "the schedule (the key is reserved for the events work)."
+        "Fortnox WebSocket events endpoint, listened to by `wfsync run` when [events] "
+        "enabled = true (near-real-time; the 6/3-minute polls stay the safety net)."
     ),
     "fortnox.client_id": "Client id of your Fortnox integration (Fortnox Developer Portal).",
     "fortnox.client_secret": "Client secret of your Fortnox integration.",
