@@ -166,3 +166,14 @@ def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         port = str(taken.getsockname()[1])
         assert run(["simulate", "webcrm", "--port", port]) == 1
         assert "cannot listen on 127.0.0.1:" in one_line(capsys)
+
+
+@pytest.mark.parametrize("content", ["{bad", '{"kunder": []}', '{"customers": [{"Name": ""}]}'])
+@pytest.mark.parametrize("system", ["fortnox", "webcrm"])
+def test_a_bad_seed_file_is_one_line(
+    system: str, content: str, in_empty_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = in_empty_dir / "seed.json"
+    seed.write_text(content, encoding="utf-8")
+    assert run(["simulate", system, "--port", "0", "--seed", str(seed)]) == 2
+    assert "seed" in one_line(capsys)

@@ -190,9 +190,15 @@ def build_standalone_app(
     from wfsync.fortnox.simulator.errors import ApiProblem
     from wfsync.simulator_ui import UiBridge
 
+    from wfsync.http.errors import ConfigError
+
     sim = FortnoxSimulator(base_url=base_url, seed=not empty and seed is None)
     if seed is not None and not empty:
-        sim.load_seed(seed)
+        try:
+            sim.load_seed(seed)
+        except (OSError, ValueError, KeyError, TypeError, ApiProblem) as exc:
+            reason = exc.message if isinstance(exc, ApiProblem) else str(exc)
+            raise ConfigError(f"{seed}: not a usable Fortnox seed file: {reason}") from None
     secret = secrets.token_urlsafe(18)
     sim.register_client(DEMO_CLIENT_ID, secret)
     refresh = sim.issue_refresh_token(DEMO_CLIENT_ID, scopes=list(ALL_SCOPES))
