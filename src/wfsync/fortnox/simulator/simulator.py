@@ -188,9 +188,8 @@ def build_standalone_app(
     valid TOML (paste it into ``wfsync.toml``). The app also answers
     ``/_simulator/ui/…`` for ``wfsync simulate edit`` (:mod:`wfsync.simulator_ui`)."""
     from wfsync.fortnox.simulator.errors import ApiProblem
-    from wfsync.simulator_ui import UiBridge
-
     from wfsync.http.errors import ConfigError
+    from wfsync.simulator_ui import UiBridge
 
     sim = FortnoxSimulator(base_url=base_url, seed=not empty and seed is None)
     if seed is not None and not empty:
