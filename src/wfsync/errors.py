@@ -8,7 +8,8 @@ The tree, with where each branch lives::
     ├── ConfigError                   bad or missing settings (exit 2)
     │   ├── MissingCustomFieldError   wfsync.webcrm.errors
     │   ├── SeedError                 wfsync.demo.world
-    │   └── NoStateYet                wfsync.cli.state_access: read-only, nothing there
+    │   ├── NoStateYet                wfsync.cli.state_access: read-only, nothing there
+    │   └── InboxUsageError           wfsync.cli.sync_cmds: skip/unskip of a wrong id
     ├── ApiError                      a vendor answered with an error / not at all
     │   ├── AuthError                 credentials wrong, expired, revoked
     │   ├── PermissionDeniedError     authenticated, but no scope or licence

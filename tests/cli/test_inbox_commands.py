@@ -71,3 +71,13 @@ def test_config_never_shows_the_state_password(
     out, err = capsys.readouterr()
     assert "hunter2" not in out + err
     assert json.loads(out)["state"]["url"].startswith("postgresql+psycopg://sync:***@")
+
+
+def test_skip_without_a_state_store_creates_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wfsync.toml"
+    path.write_text(f'[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n', encoding="utf-8")
+    assert run(["--config", str(path), "skip", "3"]) == 2
+    assert "no state yet" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wfsync.toml"]

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from rich.text import Text
 
 from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.state_access import open_existing_store
 from wfsync.http.errors import ConfigError
 from wfsync.state import Failure, InboxStateError, RecordNotFoundError, StateStore
 from wfsync.state.lease import describe_holder, writer_lease
@@ -219,18 +219,21 @@ def conflicts_command(
     err_console.print(rule_note, markup=False, highlight=False)
 
 
+class InboxUsageError(ConfigError):
+    """`skip`/`unskip` of an id that is not there or not in a state that allows it (exit 2)."""
+
+
 def _inbox_action(failure_id: int, action: str) -> Failure:
     """Skip or unskip one entry under the writer lease; a wrong id or state is a usage error."""
     settings = GLOBALS.settings()
-    store = StateStore.open(settings.state.url)
+    store = open_existing_store(settings.state.url)  # nothing to skip in a store not made yet
     try:
         holder = describe_holder(f"wfsync {action}")
         with writer_lease(store, holder, wait=settings.state.lease_wait_seconds):
             change = store.skip_failure if action == "skip" else store.unskip_failure
             return change(failure_id)
     except (RecordNotFoundError, InboxStateError) as exc:
-        err_console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise InboxUsageError(str(exc)) from None
     finally:
         store.close()
 
