@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from wfsync.cli.settings_loader import load_settings
 from wfsync.config import DEFAULT_CONFIG_PATH, Settings
 
 app = typer.Typer(
@@ -36,8 +37,6 @@ class Globals:
     verbose: int = 0
 
     def settings(self, *, required: bool = False) -> Settings:
-        from wfsync.cli.init_cmd import load_settings
-
         return load_settings(self.config_path, required=required)
 
 
