@@ -17,7 +17,7 @@ hash, so overlap costs reads, never writes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -33,11 +33,12 @@ from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries import DeliverySync
+from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields
 
-__all__ = ["NotImportedError", "SyncEngine"]
+__all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
 log = logging.getLogger("wfsync.sync")
 
@@ -61,8 +62,6 @@ RECORD_ENTITIES = frozenset(
         ("webcrm", "delivery"),
     }
 )
-
-Progress = Callable[[str, int, int | None], None]
 
 
 class NotImportedError(WfsyncError):
@@ -365,12 +364,10 @@ class SyncEngine:
     ) -> RunReport:
         """`wfsync import`: link/create all active Fortnox customers and all articles in
         webCRM and set the starting point of every change feed."""
-        from wfsync.sync.importer import Importer
-
         await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         async with self._run("import", ctx):
-            await Importer(self, ctx, progress).run()
+            await Importer(ctx, progress).run()
         return ctx.report
 
     # --- the error inbox ----------------------------------------------------------

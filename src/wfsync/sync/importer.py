@@ -23,6 +23,7 @@ matched before anything is created again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,17 +38,18 @@ from wfsync.sync.matching import Candidate, CandidateIndex
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
-    from wfsync.sync.engine import Progress, SyncEngine
 
-__all__ = ["Importer"]
+__all__ = ["Importer", "Progress"]
+
+#: ``progress(stage, done, total)``: how far an import is, for a progress bar.
+Progress = Callable[[str, int, int | None], None]
 
 log = logging.getLogger("wfsync.sync.import")
 KIND = "customer"
 
 
 class Importer:
-    def __init__(self, engine: SyncEngine, ctx: SyncContext, progress: Progress | None) -> None:
-        self.engine = engine
+    def __init__(self, ctx: SyncContext, progress: Progress | None) -> None:
         self.ctx = ctx
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.customers = CustomerSync(ctx)
