@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from wfsync.state.models import ConsoleRequestRow, ConsoleValueRow, HistoryRow
+from wfsync.state.models import ConsoleRequestRow, ConsoleValueRow, HistoryRow, TokenRow
 from wfsync.state.records import require
 from wfsync.state.unitofwork import UnitOfWork, get_row
 
@@ -90,6 +90,13 @@ class ConsoleJournal(UnitOfWork):
         stmt = sa.select(ConsoleValueRow).where(ConsoleValueRow.key.startswith(prefix))
         with self._read() as session:
             return {row.key: row.value for row in session.scalars(stmt)}
+
+    def token_times(self, name: str = "fortnox") -> tuple[datetime, datetime | None] | None:
+        """When the stored tokens were last renewed and when the refresh token expires
+        (never the tokens themselves: the console shows age and expiry only)."""
+        with self._read() as session:
+            row = session.get(TokenRow, name)
+            return (row.updated_at, row.refresh_expires_at) if row is not None else None
 
     # ---- requests -------------------------------------------------------------
 

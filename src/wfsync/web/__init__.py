@@ -1,4 +1,5 @@
-"""A read-only status page for the admin (``wfsync serve``)."""
+"""The operator's console (``wfsync serve``, ``wfsync run --serve``): see and fix what
+the sync did."""
 
 from wfsync.web.app import create_app
 
