@@ -157,6 +157,13 @@ async def test_records_search_and_detail_with_history(world: World, console: Con
     assert "Nothing linked matches" in await console.page("/records?q=zzzz")
     detail = await console.page(f"/records/customer/{link.id}")
     assert "Luleå" in detail and "linked" in detail and "synced" in detail
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")  # not synced yet
+    detail = await console.page(f"/records/customer/{link.id}")
+    city = row(
+        detail.replace("<tr><td><code>visiting_city", '<tr id="city"><td><code>visiting_city'),
+        "city",
+    )
+    assert '<td class="changed">Kiruna</td>' in city and "Luleå" in city
 
 
 async def test_runs_and_settings_pages(world: World, console: Console) -> None:

@@ -32,6 +32,7 @@ from starlette.responses import Response
 
 from wfsync.clock import Clock, SystemClock
 from wfsync.config import Settings
+from wfsync.http.errors import WfsyncError
 from wfsync.runtime.admin_requests import held_lease, process_requests
 from wfsync.runtime.alerts import active_alerts
 from wfsync.runtime.pause import DIRECTIONS, resume
@@ -47,6 +48,7 @@ from wfsync.web.guard import (
     check_csrf,
     front_door,
 )
+from wfsync.web.live import read_now
 
 __all__ = ["EngineFactory", "create_app"]
 
@@ -139,7 +141,9 @@ def create_app(
         return login_form(request, next, None, 200)
 
     def login_form(request: Request, next_: str, error: str | None, status: int) -> Response:
-        nonce = secrets.token_urlsafe(24)
+        # Reuse the nonce this browser already holds: a second tab or a favicon
+        # request sent to /login must not invalidate the form already on screen.
+        nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         response = render(request, "login.html", next=next_, error=error, login_csrf=nonce)
         response.status_code = status
         response.set_cookie(
@@ -217,11 +221,16 @@ def create_app(
         )
 
     @app.get("/records/{kind}/{link_id}", response_class=HTMLResponse)
-    def record_page(request: Request, kind: str, link_id: int) -> Response:
+    async def record_page(request: Request, kind: str, link_id: int) -> Response:
         record = queries.record_detail(store, settings, kind, link_id) if kind in KINDS else None
         if record is None:
             raise HTTPException(status_code=404, detail="no such record")
-        return render(request, "record.html", r=record)
+        try:
+            async with factory() as engine:
+                now = await read_now(engine, kind, record["webcrm_id"], record["fortnox_id"])
+        except WfsyncError as exc:
+            now = {"error": str(exc)}
+        return render(request, "record.html", r=record, now=now)
 
     @app.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request) -> Response:
