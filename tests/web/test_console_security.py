@@ -178,18 +178,28 @@ async def test_configured_hash_takes_precedence(settings: Settings) -> None:
         assert (await log_in(client, "config-password")).status_code == 303
 
 
+async def test_the_printed_login_link_opens_the_console(settings: Settings) -> None:
+    from wfsync.cli.serve_cmd import console_app
+
+    web, greeting = console_app(settings, "127.0.0.1", 8080)
+    link = greeting.split("log in once with ", 1)[1].split()[0]
+    async with client_for(web, "127.0.0.1:8080") as client:
+        assert (await client.get(link.removeprefix("http://127.0.0.1:8080"))).status_code == 303
+        assert (await client.get("/api/status")).status_code == 200
+
+
 def test_serve_prints_a_login_link_without_password_and_warns_off_loopback(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from wfsync.cli.serve_cmd import console_app
 
-    console_app(settings, "127.0.0.1", 8080)
-    local = capsys.readouterr().err
-    assert "http://127.0.0.1:8080/login?token=" in local and "warning" not in local
+    _, greeting = console_app(settings, "127.0.0.1", 8080)
+    assert "http://127.0.0.1:8080/login?token=" in greeting
+    assert "warning" not in capsys.readouterr().err
     console_app(settings, "0.0.0.0", 8080)
     assert "warning" in capsys.readouterr().err
     store = StateStore.open(settings.state.url)
     store.set_value(PASSWORD_KEY, hash_password(PASSWORD))
     store.close()
-    console_app(settings, "127.0.0.1", 8080)
-    assert "token=" not in capsys.readouterr().err
+    _, greeting = console_app(settings, "127.0.0.1", 8080)
+    assert "token=" not in greeting

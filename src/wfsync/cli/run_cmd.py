@@ -103,9 +103,8 @@ async def console_server(
     from wfsync.cli.serve_cmd import console_app
 
     host, port = console
-    config = uvicorn.Config(
-        console_app(settings, host, port), host=host, port=port, log_level="warning"
-    )
+    web, greeting = console_app(settings, host, port)
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning")
 
     class QuietServer(uvicorn.Server):
         @contextmanager
@@ -114,6 +113,11 @@ async def console_server(
 
     server = QuietServer(config)
     task = asyncio.create_task(server.serve())
+    while not server.started:  # say "console on …" only once it answers
+        if task.done():
+            raise ConfigError(f"cannot serve the console on {host}:{port} (port in use?)")
+        await asyncio.sleep(0.05)
+    err_console.print(greeting, highlight=False, soft_wrap=True)
     try:
         yield
     finally:

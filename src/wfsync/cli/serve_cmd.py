@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["console_app", "serve_command"]
 
 
-def console_app(settings: Settings, host: str, port: int) -> FastAPI:
-    """The console app, and its login instructions on stderr.
+def console_app(settings: Settings, host: str, port: int) -> tuple[FastAPI, str]:
+    """The console app, and the line to print once it listens (how to log in).
 
     Without a password anywhere, a one-time login URL with a long random token
     is printed (usable once, like Jupyter's). Binding a non-loopback address
@@ -45,15 +45,13 @@ def console_app(settings: Settings, host: str, port: int) -> FastAPI:
         )
     base = f"http://{'localhost' if host in ('0.0.0.0', '::') else shown}:{port}"
     if token:
-        err_console.print(
-            f"no console password is set; log in once with {base}/login?token={token} "
-            "then set one with `wfsync web set-password`",
-            highlight=False,
-            soft_wrap=True,
+        greeting = (
+            f"console on {base}/ — no password is set; log in once with "
+            f"{base}/login?token={token} then set one with `wfsync web set-password`"
         )
     else:
-        err_console.print(f"console on {base}/ — Ctrl-C to stop", highlight=False)
-    return create_app(settings, login_token=token, bound_host=host)
+        greeting = f"console on {base}/"
+    return create_app(settings, login_token=token, bound_host=host), greeting
 
 
 @app.command("serve")
@@ -70,4 +68,6 @@ def serve_command(
     settings = GLOBALS.settings()
     ensure_state_exists(settings.state.url)  # a console over a store that is not there misleads
     ensure_can_listen(host, port)
-    uvicorn.run(console_app(settings, host, port), host=host, port=port, log_level="warning")
+    console, greeting = console_app(settings, host, port)
+    err_console.print(f"{greeting} — Ctrl-C to stop", highlight=False, soft_wrap=True)
+    uvicorn.run(console, host=host, port=port, log_level="warning")

@@ -253,8 +253,8 @@ def _log_link(
         what = f"paused: {link.note}" if link.state == "paused" else "resumed"
         session.add(history_row(link.kind, link.state, what, now, **ids))
     changes = [
-        describe_link_change(old_webcrm, link.webcrm_snapshot, "webCRM now"),
-        describe_link_change(old_fortnox, link.fortnox_snapshot, "Fortnox now"),
+        describe_link_change(old_webcrm, link.webcrm_snapshot, "webCRM"),
+        describe_link_change(old_fortnox, link.fortnox_snapshot, "Fortnox"),
     ]
     detail = "; ".join(c for c in changes if c)
     if detail:
