@@ -174,3 +174,39 @@ async def test_runs_and_settings_pages(world: World, console: Console) -> None:
     secret = world.settings.fortnox.client_secret.get_secret_value()
     assert secret not in settings and "client_secret" in settings and "(set)" in settings
     assert world.settings.webcrm.auth_code.get_secret_value() not in settings
+
+
+async def test_an_entry_that_waits_for_an_edit_says_so(world: World, console: Console) -> None:
+    world.configure(customer_number_owner="webcrm")
+    await world.import_all()
+    world.fortnox.ui.create_customer(CustomerNumber="500", Name="Gammal Kund AB")
+    world.fortnox.ui.delete_customer("500")  # its number stays reserved for ever
+    world.webcrm.ui.create_organisation(
+        OrganisationName="Ny Kund AB", OrganisationType=FORETAG, OrganisationExtraCustom1="500"
+    )
+    await world.sync()
+    (failure,) = world.store.failures()
+    assert "waits for an edit" in row(await console.page("/inbox"), f"failure-{failure.id}")
+
+
+async def test_an_override_is_superseded_by_a_newer_edit(world: World, console: Console) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(
+        OrganisationName="Delta AB", OrganisationType=FORETAG, OrganisationCity="Lund"
+    )
+    await world.sync()
+    (link,) = world.store.links("customer")
+    number = link.fortnox_id or ""
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Malmö")
+    world.fortnox.ui.update_customer(number, VisitingCity="Ystad")
+    await world.sync()
+    (conflict,) = world.store.conflicts()
+    await console.press("/conflicts", f"/conflicts/{conflict.id}/apply-other")
+    world.fortnox.ui.update_customer(number, VisitingCity="Visby")  # someone moved on
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        await Runner(engine, world.clock).cycle("fortnox")
+    (request,) = world.store.requests_for("override", conflict.id)
+    assert request.status == "superseded"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby"
+    assert "superseded" in row(await console.page("/conflicts"), f"conflict-{conflict.id}")
