@@ -10,6 +10,7 @@ import typer
 from wfsync.cli.app import GLOBALS, app, err_console
 from wfsync.clock import SystemClock
 from wfsync.state import StateStore
+from wfsync.state.lease import describe_holder, writer_lease
 from wfsync.web.auth import MIN_PASSWORD_LENGTH, PASSWORD_KEY, hash_password
 
 web_app = typer.Typer(help="The operator's console.", no_args_is_help=True)
@@ -68,7 +69,9 @@ def resume_command(
     settings = GLOBALS.settings()
     store = StateStore.open(settings.state.url)
     try:
-        done = resume(store, SystemClock().now(), None if direction == "all" else direction)
+        holder = describe_holder("wfsync resume")
+        with writer_lease(store, holder, wait=settings.state.lease_wait_seconds):
+            done = resume(store, SystemClock().now(), None if direction == "all" else direction)
     finally:
         store.close()
     err_console.print(f"resumed: {', '.join(done)}" if done else "nothing was paused")

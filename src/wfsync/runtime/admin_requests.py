@@ -2,22 +2,18 @@
 
 Requests are rows in the state store. Whoever may write does them: the runner
 between cycles (it polls every few seconds), or `wfsync serve` itself when no
-runner holds the instance lock. Either way the work happens under the writer
-lease, so it never races a sync cycle in another process.
+runner holds the instance lock. Either way the work happens under the engine's
+writer lease (wfsync.state.lease), so it never races a sync cycle elsewhere.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from wfsync.runtime.overrides import apply_pending_overrides
-from wfsync.state.lease import writer_lease
 from wfsync.sync.engine import SyncEngine
 
-__all__ = ["held_lease", "process_requests", "process_retries"]
+__all__ = ["process_requests", "process_retries"]
 
 log = logging.getLogger("wfsync.admin_requests")
 
@@ -46,18 +42,8 @@ async def process_retries(engine: SyncEngine) -> int:
 async def process_requests(engine: SyncEngine, *, overrides: bool) -> int:
     """Retries always; overrides only when a cycle is about to run (they are written
     "on the next cycle", as the console promises)."""
-    done = await process_retries(engine)
-    if overrides:
-        done += await apply_pending_overrides(engine)
+    async with engine.lease.hold(engine.lease_wait):  # re-entrant: one hold for all
+        done = await process_retries(engine)
+        if overrides:
+            done += await apply_pending_overrides(engine)
     return done
-
-
-@asynccontextmanager
-async def held_lease(state_url: str, holder: str, *, wait: float) -> AsyncIterator[None]:
-    """The writer lease, waited for in a thread so the event loop keeps serving."""
-    lease = writer_lease(state_url, holder, wait=wait)
-    await asyncio.to_thread(lease.__enter__)
-    try:
-        yield
-    finally:
-        lease.__exit__(None, None, None)

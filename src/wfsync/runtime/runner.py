@@ -2,8 +2,8 @@
 
 `wfsync run` wraps each scheduled cycle in :meth:`Runner.cycle` and runs
 :meth:`Runner.watch` beside the scheduler. Cycles and request handling share
-one asyncio lock, so a "retry now" never runs inside a cycle, and both take the
-writer lease, so they never race another process either.
+one asyncio lock, so a "retry now" never runs inside a cycle, and both hold the
+engine's writer lease, so they never race another process either.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Final
 
 from wfsync.clock import Clock
 from wfsync.http.errors import AuthError
-from wfsync.runtime.admin_requests import held_lease, process_requests
+from wfsync.runtime.admin_requests import process_requests
 from wfsync.runtime.alerts import TOKEN_REJECTED_KEY, Alerter
-from wfsync.runtime.heartbeat import beat, holder_name, stop_beating
+from wfsync.runtime.heartbeat import beat, stop_beating
 from wfsync.runtime.pause import failing_streak, pause, paused
 from wfsync.sync.engine import SyncEngine
 from wfsync.sync.report import RunReport
@@ -31,7 +31,6 @@ log = logging.getLogger("wfsync.runner")
 POLL_SECONDS: Final = 3.0
 #: The per-record history is kept this long (the console promises at least 31 days).
 HISTORY_KEPT: Final = timedelta(days=45)
-LEASE_WAIT: Final = 120.0
 
 
 class Runner:
@@ -41,16 +40,13 @@ class Runner:
         clock: Clock,
         *,
         alerter: Alerter | None = None,
-        lease_wait: float = LEASE_WAIT,
     ) -> None:
         self.engine = engine
         self.store = engine.store
         self.settings = engine.settings
         self.clock = clock
         self.alerter = alerter or Alerter(self.store, self.settings.alerts)
-        self.lease_wait = lease_wait
         self.busy = asyncio.Lock()
-        self.holder = holder_name()
 
     async def cycle(self, direction: str) -> RunReport | None:
         """One scheduled cycle of ``direction``; None when the direction is paused."""
@@ -60,7 +56,8 @@ class Runner:
                 log.warning("%s is paused (%s); cycle skipped", direction, pause_note["reason"])
                 return None
             try:
-                async with held_lease(self.settings.state.url, self.holder, wait=self.lease_wait):
+                # One hold for the requests and the run (the engine's lease is re-entrant).
+                async with self.engine.lease.hold(self.engine.lease_wait):
                     await process_requests(self.engine, overrides=True)
                     if direction == "webcrm":
                         report = await self.engine.sync_webcrm()
@@ -103,10 +100,7 @@ class Runner:
         """Admin retries, between cycles (never inside one)."""
         if not self.store.pending_requests("retry"):
             return 0
-        async with (
-            self.busy,
-            held_lease(self.settings.state.url, self.holder, wait=self.lease_wait),
-        ):
+        async with self.busy:
             return await process_requests(self.engine, overrides=False)
 
     async def watch(

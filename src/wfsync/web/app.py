@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,10 +33,11 @@ from starlette.responses import Response
 from wfsync.clock import Clock, SystemClock
 from wfsync.config import Settings
 from wfsync.http.errors import WfsyncError
-from wfsync.runtime.admin_requests import held_lease, process_requests
+from wfsync.runtime.admin_requests import process_requests
 from wfsync.runtime.alerts import active_alerts
 from wfsync.runtime.pause import DIRECTIONS, resume
-from wfsync.state import InstanceLock, StateStore
+from wfsync.state import InboxStateError, InstanceLock, StateStore
+from wfsync.state.lease import LeaseBusyError, describe_holder, writer_lease
 from wfsync.state.records import StateError
 from wfsync.sync.engine import SyncEngine
 from wfsync.web import queries
@@ -59,6 +60,8 @@ TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 EngineFactory = Callable[[], AbstractAsyncContextManager[SyncEngine]]
 CSRF = Depends(check_csrf)
 KINDS = ("customer", "article", "delivery")
+#: A button waits at most this long for a running cycle to let go of the writer lease.
+ACTION_WAIT = 10.0
 
 
 def _jsonable(value: Any) -> Any:
@@ -85,7 +88,18 @@ def create_app(
     store = StateStore.open(url, clock=clock)
     sessions = Sessions(clock, login_token=login_token)
     throttle = LoginThrottle(clock)
-    factory = engine_factory or (lambda: SyncEngine.open(settings, clock=clock))
+    factory = engine_factory or (
+        lambda: SyncEngine.open(
+            settings, clock=clock, holder=describe_holder("wfsync serve (console)")
+        )
+    )
+    lease_wait = min(settings.state.lease_wait_seconds, ACTION_WAIT)
+
+    @contextmanager
+    def leased(action: str) -> Iterator[None]:
+        """A store-only change under the writer lease, like the CLI's `skip`."""
+        with writer_lease(store, describe_holder(f"wfsync serve ({action})"), wait=lease_wait):
+            yield
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -268,10 +282,7 @@ def create_app(
     async def retry_here() -> None:
         """No runner is up: do the requested retries now, under the writer lease."""
         try:
-            async with (
-                held_lease(url, "wfsync serve (console retry)", wait=30.0),
-                factory() as engine,
-            ):
+            async with factory() as engine:
                 await process_requests(engine, overrides=False)
         except Exception:
             log.exception("console retry failed")
@@ -301,9 +312,11 @@ def create_app(
     @app.post("/inbox/{failure_id}/skip", dependencies=[CSRF])
     def skip(failure_id: int) -> Response:
         failure = _failure(failure_id)
-        if failure.status != "open":
-            return back("/inbox", f"entry {failure_id} is {failure.status}, not open")
-        store.skip_failure(failure_id)
+        try:
+            with leased("skip"):
+                store.skip_failure(failure_id)
+        except (InboxStateError, LeaseBusyError) as exc:
+            return back("/inbox", str(exc))
         store.add_history(
             failure.kind,
             "skipped",
@@ -315,9 +328,11 @@ def create_app(
     @app.post("/inbox/{failure_id}/unskip", dependencies=[CSRF])
     def unskip(failure_id: int) -> Response:
         failure = _failure(failure_id)
-        if failure.status != "skipped":
-            return back("/inbox?status=skipped", f"entry {failure_id} is not skipped")
-        store.reopen_failure(failure_id)
+        try:
+            with leased("unskip"):
+                store.unskip_failure(failure_id)
+        except (InboxStateError, LeaseBusyError) as exc:
+            return back("/inbox", str(exc))
         store.add_history(
             failure.kind,
             "unskipped",
@@ -358,7 +373,11 @@ def create_app(
     def resume_direction(direction: str) -> Response:
         if direction not in (*DIRECTIONS, "all"):
             raise HTTPException(status_code=404, detail="no such direction")
-        done = resume(store, clock.now(), None if direction == "all" else direction)
+        try:
+            with leased("resume"):
+                done = resume(store, clock.now(), None if direction == "all" else direction)
+        except LeaseBusyError as exc:
+            return back("/", str(exc))
         return back("/", f"resumed: {', '.join(done)}" if done else "nothing was paused")
 
     return app
