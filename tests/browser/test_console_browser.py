@@ -121,6 +121,7 @@ def test_an_admin_runs_the_integration_from_the_browser(sims: World) -> None:
         (failure,) = world.store.failures()
         entry = page.locator(f"#failure-{failure.id}")
         expect(entry).to_contain_text(str(bad))
+        expect(entry).to_contain_text("Fel Valuta AB")
         expect(entry).to_contain_text("Kunde inte hitta valuta")  # the vendor's own words
         expect(entry).to_contain_text("Fortnox does not know this currency")
         shoot(page, "inbox")

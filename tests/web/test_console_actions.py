@@ -35,6 +35,7 @@ async def test_inbox_entry_retried_from_the_console_after_the_fix(
     (failure,) = world.store.failures()
     entry = row(await console.page("/inbox"), f"failure-{failure.id}")
     assert str(org_id) in entry and "valuta" in entry.lower()
+    assert "Fel Valuta AB" in entry  # named, though it was never linked
     assert "Fortnox does not know this currency" in entry  # plain-language explanation
     assert "webcrm.com" in entry  # a link that opens the record in webCRM
     world.webcrm.ui.update_organisation(org_id, OrganisationCustom7="EUR")

@@ -98,8 +98,8 @@ class Runner:
 
     async def handle_requests(self) -> int:
         """Admin retries, between cycles (never inside one)."""
-        if not self.store.pending_requests("retry"):
-            return 0
+        if self.busy.locked() or not self.store.pending_requests("retry"):
+            return 0  # a cycle is running: it does the requests itself; never stall the beat
         async with self.busy:
             return await process_requests(self.engine, overrides=False)
 

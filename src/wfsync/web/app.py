@@ -50,6 +50,7 @@ from wfsync.web.guard import (
     front_door,
 )
 from wfsync.web.live import read_now
+from wfsync.web.names import look_up_names, unnamed
 
 __all__ = ["EngineFactory", "create_app"]
 
@@ -204,9 +205,16 @@ def create_app(
         return render(request, "overview.html", o=queries.overview(store, settings, clock.now()))
 
     @app.get("/inbox", response_class=HTMLResponse)
-    def inbox_page(request: Request, status: str = "open") -> Response:
+    async def inbox_page(request: Request, status: str = "open") -> Response:
         if status not in ("open", "skipped", "resolved"):
             status = "open"
+        nameless = unnamed(store, store.failures(status))
+        if nameless:
+            try:
+                async with factory() as engine:
+                    await look_up_names(engine, nameless)
+            except WfsyncError as exc:
+                log.info("cannot look up names for the inbox: %s", exc)
         rows = queries.inbox_rows(store, settings, status)
         return render(
             request,

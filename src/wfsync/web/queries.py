@@ -19,6 +19,7 @@ from wfsync.runtime.overrides import other_value
 from wfsync.runtime.pause import DIRECTIONS, paused
 from wfsync.state import Conflict, Failure, Link, RunRecord, StateStore
 from wfsync.state.db import redact
+from wfsync.web.names import cached_names, name_key
 
 __all__ = [
     "conflict_rows",
@@ -116,14 +117,19 @@ def overview(store: StateStore, settings: Settings, now: datetime) -> dict[str, 
 
 def inbox_rows(store: StateStore, settings: Settings, status: str = "open") -> list[dict[str, Any]]:
     pending = {r.target_id: r for r in store.pending_requests("retry")}
+    names = cached_names(store)
     return [
-        _inbox_row(store, settings, f, pending.get(f.id) is not None)
+        _inbox_row(store, settings, f, pending.get(f.id) is not None, names)
         for f in store.failures(status)
     ]
 
 
 def _inbox_row(
-    store: StateStore, settings: Settings, failure: Failure, retry_pending: bool
+    store: StateStore,
+    settings: Settings,
+    failure: Failure,
+    retry_pending: bool,
+    names: dict[str, str],
 ) -> dict[str, Any]:
     detail = failure.detail or {}
     ids: dict[str, str | None] = {"webcrm_id": None, "fortnox_id": None}
@@ -139,7 +145,7 @@ def _inbox_row(
         if detail.get(key):
             ids[key] = str(detail[key])
     name, number = _name_and_number(link)
-    name = detail.get("name") or name
+    name = detail.get("name") or name or names.get(name_key(failure)) or None
     ftype = link.fortnox_type if link else None
     return {
         "id": failure.id,
