@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 
 from tests.sync.conftest import World
+from tests.sync.test_deliveries_world import (
+    add_line,
+    customer_org,
+    cycle,
+    delivery_link,
+    new_delivery,
+    prepare,
+)
 from tests.web.conftest import Console
 from wfsync.runtime.runner import Runner
 from wfsync.state import InstanceLock
@@ -211,3 +219,25 @@ async def test_an_override_is_superseded_by_a_newer_edit(world: World, console: 
     assert request.status == "superseded"
     assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby"
     assert "superseded" in row(await console.page("/conflicts"), f"conflict-{conflict.id}")
+
+
+async def test_a_delivery_header_conflict_can_be_overruled(world: World, console: Console) -> None:
+    await prepare(world)
+    org = customer_org(world)
+    delivery = new_delivery(world, org, DeliveryOrderDate="2026-11-20", DeliveryMemo="Base")
+    add_line(world, delivery, "A1", "Hammare", 1, 150)
+    await cycle(world)
+    number = delivery_link(world, delivery).fortnox_id or ""
+    world.webcrm.ui.update_delivery(delivery, DeliveryMemo="webCRM says")
+    world.fortnox.ui.update_order(number, Remarks="Fortnox says")
+    await cycle(world)
+    (conflict,) = [c for c in world.store.conflicts() if c.kind == "delivery"]
+    other = conflict.webcrm_value if conflict.winner == "fortnox" else conflict.fortnox_value
+    await console.press("/conflicts", f"/conflicts/{conflict.id}/apply-other")
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        await Runner(engine, world.clock).cycle("webcrm")
+    (request,) = world.store.requests_for("override", conflict.id)
+    assert request.status == "done", request.result
+    assert world.fortnox.ui.order(number)["Remarks"] == other
+    assert world.webcrm.ui.delivery(delivery)["DeliveryMemo"] == other

@@ -35,6 +35,7 @@ from wfsync.config import Settings
 from wfsync.http.errors import WfsyncError
 from wfsync.runtime.admin_requests import process_requests
 from wfsync.runtime.alerts import active_alerts
+from wfsync.runtime.overrides import can_override
 from wfsync.runtime.pause import DIRECTIONS, resume
 from wfsync.state import InboxStateError, InstanceLock, StateStore
 from wfsync.state.lease import LeaseBusyError, describe_holder, writer_lease
@@ -358,8 +359,8 @@ def create_app(
     @app.post("/conflicts/{conflict_id}/apply-other", dependencies=[CSRF])
     def apply_other(conflict_id: int) -> Response:
         conflict = _conflict(conflict_id)
-        if conflict.kind != "customer":
-            return back("/conflicts", "only customer conflicts can be overruled here")
+        if not can_override(conflict):
+            return back("/conflicts", f"{conflict.kind} {conflict.field} cannot be overruled here")
         store.add_request("override", conflict_id)
         return back(
             "/conflicts", f"conflict {conflict_id}: the other value is written on the next cycle"

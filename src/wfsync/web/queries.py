@@ -15,7 +15,7 @@ from wfsync.config import Settings
 from wfsync.explain import explain_failure
 from wfsync.runtime.alerts import active_alerts
 from wfsync.runtime.heartbeat import EVENTS_KEY, read_heartbeat
-from wfsync.runtime.overrides import other_value
+from wfsync.runtime.overrides import can_override, other_value
 from wfsync.runtime.pause import DIRECTIONS, paused
 from wfsync.state import Conflict, Failure, Link, RunRecord, StateStore
 from wfsync.state.db import redact
@@ -216,7 +216,7 @@ def _conflict_row(store: StateStore, settings: Settings, conflict: Conflict) -> 
         "at": _iso(conflict.created_at),
         "acknowledged": conflict.acknowledged,
         "override": {"status": latest.status, "result": latest.result} if latest else None,
-        "can_override": conflict.kind == "customer",
+        "can_override": can_override(conflict),
     }
 
 
