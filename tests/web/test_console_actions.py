@@ -178,7 +178,8 @@ async def test_records_search_and_detail_with_history(world: World, console: Con
 async def test_runs_and_settings_pages(world: World, console: Console) -> None:
     await bad_record(world)
     runs = await console.page("/runs")
-    assert "webcrm" in runs and "valuta" in runs.lower()  # the vendor's own answer
+    assert "webcrm" in runs and "valuta" in runs.lower()
+    assert "ErrorInformation" in runs  # the vendor's raw answer, as it came
     settings = await console.page("/settings")
     secret = world.settings.fortnox.client_secret.get_secret_value()
     assert secret not in settings and "client_secret" in settings and "(set)" in settings
