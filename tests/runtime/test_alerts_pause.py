@@ -23,7 +23,8 @@ from wfsync.config import AlertSettings
 from wfsync.fortnox.tokens import TokenSet
 from wfsync.http.errors import WfsyncError
 from wfsync.runtime.alerts import Alerter, active_alerts
-from wfsync.runtime.heartbeat import read_heartbeat, record_events_state
+from wfsync.runtime.events_health import SourceHealth
+from wfsync.runtime.heartbeat import read_heartbeat
 from wfsync.runtime.pause import paused
 from wfsync.runtime.runner import Runner
 from wfsync.state import SqlTokenStore, StateStore
@@ -86,17 +87,28 @@ async def test_failing_direction_alerts_once_then_again_after_it_recovered(
 
 async def test_other_conditions_token_inbox_events(store: StateStore) -> None:
     hook = Webhook()
-    now = store.clock.now()
+    alerter = hook.alerter(store, inbox_threshold=2, events_disconnected_minutes=5)
+    clock = store.clock
+    assert isinstance(clock, FakeClock)
+    now = clock.now()
     await SqlTokenStore(store).save(
         TokenSet(access_token="a", refresh_token="r", refresh_expires_at=now + timedelta(days=5))
     )
     for n in range(3):
         store.record_failure("customer", "webcrm", str(n), "sync", "bad")
-    record_events_state(store, now - timedelta(minutes=10), connected=False)
-    await hook.alerter(store, inbox_threshold=2).update(now)
+    SourceHealth("fortnox", store, clock).disconnected("connection refused")
+    SourceHealth("webcrm", store, clock).stopped()  # the runner ended: not a fault
+    await alerter.update(clock.now())
+    assert {a["key"] for a in active_alerts(store)} == {"token.expiring", "inbox.growing"}
+    clock.advance(6 * 60)
+    SourceHealth("fortnox", store, clock).disconnected("connection refused")  # still down
+    await alerter.update(clock.now())
     keys = {a["key"] for a in active_alerts(store)}
-    assert keys == {"token.expiring", "inbox.growing", "events.disconnected"}
+    assert keys == {"token.expiring", "inbox.growing", "events.fortnox"}
     assert all(post["text"] for post in hook.posts) and len(hook.posts) == 3
+    SourceHealth("fortnox", store, clock).connected()
+    await alerter.update(clock.now())
+    assert "events.fortnox" not in {a["key"] for a in active_alerts(store)}
 
 
 async def test_webhook_down_keeps_the_alert_to_send_later(store: StateStore) -> None:

@@ -156,8 +156,6 @@ async def _serve(
                     conflicts=len(engine.store.conflicts()),
                 )
 
-            runner = Runner(engine, clock)
-
             async def webcrm_cycle() -> None:
                 report = await runner.cycle("webcrm")
                 if report is not None:
@@ -183,11 +181,13 @@ async def _serve(
                 if settings.events.enabled
                 else None
             )
+            # One turn for cycles, targeted syncs and console requests: never two at once.
+            runner = Runner(engine, clock, turn=events.turn if events else None)
             jobs = jobs_from_settings(
                 interval_minutes=settings.sync.webcrm_interval_minutes,
                 fortnox_offset_minutes=settings.sync.fortnox_offset_minutes,
-                webcrm=events.in_turn(webcrm_cycle) if events else webcrm_cycle,
-                fortnox=events.in_turn(fortnox_cycle) if events else fortnox_cycle,
+                webcrm=webcrm_cycle,  # Runner.cycle takes the turn itself
+                fortnox=fortnox_cycle,
             )
             scheduler = Scheduler(
                 clock,

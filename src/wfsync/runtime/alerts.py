@@ -20,7 +20,7 @@ from typing import Any, Final
 import httpx
 
 from wfsync.config import AlertSettings
-from wfsync.runtime.heartbeat import EVENTS_KEY
+from wfsync.runtime.events_health import read_health
 from wfsync.runtime.pause import DIRECTIONS, failing_streak, paused
 from wfsync.state import StateStore
 
@@ -31,6 +31,8 @@ log = logging.getLogger("wfsync.alerts")
 ALERT_PREFIX: Final = "alert."
 #: Set by the runner when Fortnox refuses the refresh token (a new consent is needed).
 TOKEN_REJECTED_KEY: Final = "fortnox.token_rejected"
+#: When an event source was first seen down (``events.down_since.<source>``).
+DOWN_SINCE_PREFIX: Final = "events.down_since."
 WEBHOOK_TIMEOUT: Final = 10.0
 
 
@@ -93,15 +95,33 @@ def conditions(store: StateStore, settings: AlertSettings, now: datetime) -> lis
                 f"(threshold {settings.inbox_threshold}).",
             )
         )
-    events: Any = store.get_value(EVENTS_KEY)
-    if isinstance(events, dict) and events.get("connected") is False:
-        since = datetime.fromisoformat(str(events["since"]))
+    found += _events_down(store, settings, now)
+    return found
+
+
+def _events_down(store: StateStore, settings: AlertSettings, now: datetime) -> list[Alert]:
+    """An event source down for a while (``stopped`` with the runner is not a fault).
+
+    The health record says *that* a source is down, not since when (each failed
+    reconnect saves it again), so the first sighting is remembered here."""
+    found = []
+    for source, health in read_health(store).items():
+        key = f"{DOWN_SINCE_PREFIX}{source}"
+        if health.get("state") != "down":
+            store.delete_value(key)
+            continue
+        seen: Any = store.get_value(key)
+        if not isinstance(seen, str):
+            store.set_value(key, now.isoformat())
+            continue
+        since = datetime.fromisoformat(seen)
         if now - since >= timedelta(minutes=settings.events_disconnected_minutes):
+            why = health.get("error") or "not connected"
             found.append(
                 Alert(
-                    "events.disconnected",
-                    f"Change events have been disconnected since {since:%Y-%m-%d %H:%M} UTC; "
-                    "polling goes on as the safety net.",
+                    f"events.{source}",
+                    f"{source} change events have been down since {since:%Y-%m-%d %H:%M} UTC "
+                    f"({why}); polling goes on as the safety net.",
                 )
             )
     return found

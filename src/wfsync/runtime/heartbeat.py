@@ -17,18 +17,14 @@ from typing import Any, Final
 from wfsync.state import StateStore
 
 __all__ = [
-    "EVENTS_KEY",
     "HEARTBEAT_KEY",
     "STALE_AFTER",
     "Heartbeat",
     "beat",
     "read_heartbeat",
-    "record_events_state",
 ]
 
 HEARTBEAT_KEY: Final = "runner.heartbeat"
-#: Change events (Fortnox WebSocket / webCRM webhooks): {"connected": bool, "since": iso}.
-EVENTS_KEY: Final = "events.state"
 #: A runner that has not beaten this long is reported as not running.
 STALE_AFTER: Final = timedelta(seconds=60)
 
@@ -72,11 +68,3 @@ def read_heartbeat(store: StateStore) -> Heartbeat | None:
         holder=str(value.get("holder", "")),
         next_runs={str(k): str(v) for k, v in (value.get("next") or {}).items()},
     )
-
-
-def record_events_state(store: StateStore, now: datetime, *, connected: bool) -> None:
-    """For the events listener: publish whether it is connected (kept since when it changed)."""
-    current = store.get_value(EVENTS_KEY)
-    if isinstance(current, dict) and current.get("connected") == connected:
-        return
-    store.set_value(EVENTS_KEY, {"connected": connected, "since": now.isoformat()})

@@ -40,13 +40,15 @@ class Runner:
         clock: Clock,
         *,
         alerter: Alerter | None = None,
+        turn: asyncio.Lock | None = None,
     ) -> None:
         self.engine = engine
         self.store = engine.store
         self.settings = engine.settings
         self.clock = clock
         self.alerter = alerter or Alerter(self.store, self.settings.alerts)
-        self.busy = asyncio.Lock()
+        #: Held by cycles and requests (and, when given, by event-driven syncs too).
+        self.busy = turn or asyncio.Lock()
 
     async def cycle(self, direction: str) -> RunReport | None:
         """One scheduled cycle of ``direction``; None when the direction is paused."""

@@ -14,7 +14,8 @@ from pydantic import SecretStr
 from wfsync.config import Settings
 from wfsync.explain import explain_failure
 from wfsync.runtime.alerts import active_alerts
-from wfsync.runtime.heartbeat import EVENTS_KEY, read_heartbeat
+from wfsync.runtime.events_health import read_health
+from wfsync.runtime.heartbeat import read_heartbeat
 from wfsync.runtime.overrides import can_override, other_value
 from wfsync.runtime.pause import DIRECTIONS, paused
 from wfsync.state import Conflict, Failure, Link, RunRecord, StateStore
@@ -89,7 +90,6 @@ def overview(store: StateStore, settings: Settings, now: datetime) -> dict[str, 
     for kind in ("customer", "article", "delivery"):
         links[kind] = len(store.links(kind))
     tokens = store.token_times("fortnox")
-    events = store.get_value(EVENTS_KEY)
     return {
         "directions": directions,
         "runner": {
@@ -97,7 +97,7 @@ def overview(store: StateStore, settings: Settings, now: datetime) -> dict[str, 
             "holder": beat.holder if beat else None,
             "last_beat": _iso(beat.at) if beat else None,
         },
-        "events": events if isinstance(events, dict) else None,
+        "events": read_health(store),
         "links": links,
         "open_errors": len(store.failures(status="open")),
         "open_conflicts": len(store.conflicts()),
