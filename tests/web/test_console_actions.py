@@ -164,6 +164,12 @@ async def test_records_search_and_detail_with_history(world: World, console: Con
     assert f"/records/customer/{link.id}" in found
     assert f"/records/customer/{link.id}" in await console.page(f"/records?q={link.fortnox_id}")
     assert "Nothing linked matches" in await console.page("/records?q=zzzz")
+    world.fortnox.ui.create_article(ArticleNumber="HX-200", Description="Hammare XL")
+    await world.sync()
+    (article,) = world.store.links("article")
+    assert f"/records/article/{article.id}" in await console.page("/records?q=hx-200&kind=article")
+    assert "Hammare XL" in await console.page(f"/records/article/{article.id}")
+    assert "/records/article/" not in await console.page("/records?q=hx-200&kind=customer")
     detail = await console.page(f"/records/customer/{link.id}")
     assert "Luleå" in detail and "linked" in detail and "synced" in detail
     world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")  # not synced yet

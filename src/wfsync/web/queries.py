@@ -36,7 +36,7 @@ __all__ = [
 WEBCRM_KINDS: Final = {"customer": "organisation", "article": "product", "delivery": "delivery"}
 FORTNOX_KINDS: Final = {"customer": "customers", "article": "articles", "delivery": "orders"}
 #: Snapshot fields that name a record, best first.
-NAME_FIELDS: Final = ("name", "description", "article_name", "customer_name")
+NAME_FIELDS: Final = ("name", "text")
 NUMBER_FIELDS: Final = ("customer_number", "article_number", "order_number", "invoice_number")
 WRITE_ACTIONS: Final = ("created", "updated", "linked")
 SKIP_ACTIONS: Final = ("unchanged", "ignored", "paused", "waiting", "skipped")
@@ -67,6 +67,8 @@ def _name_and_number(link: Link | None) -> tuple[str | None, str | None]:
     snap = {**(link.webcrm_snapshot or {}), **(link.fortnox_snapshot or {})}
     name = next((str(snap[k]) for k in NAME_FIELDS if snap.get(k)), None)
     number = next((str(snap[k]) for k in NUMBER_FIELDS if snap.get(k)), None)
+    if name is None and link.kind == "delivery":
+        name = f"{link.fortnox_type or 'order'} {link.fortnox_id}"
     return name, number or link.fortnox_id
 
 
