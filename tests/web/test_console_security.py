@@ -203,3 +203,20 @@ def test_serve_prints_a_login_link_without_password_and_warns_off_loopback(
     store.close()
     _, greeting = console_app(settings, "127.0.0.1", 8080)
     assert "token=" not in greeting
+
+
+async def test_login_never_redirects_off_the_console(with_password: httpx.AsyncClient) -> None:
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        form = await with_password.get("/login")
+        response = await with_password.post(
+            "/login", data={"password": PASSWORD, "csrf": csrf_of(form.text), "next": target}
+        )
+        assert response.headers["location"] == "/"
+
+
+async def test_pages_cannot_be_framed_or_cached(with_password: httpx.AsyncClient) -> None:
+    await log_in(with_password)
+    page = await with_password.get("/inbox")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"

@@ -66,6 +66,13 @@ KINDS = ("customer", "article", "delivery")
 ACTION_WAIT = 10.0
 
 
+def local_path(target: str) -> str:
+    """Where to go after login: a path on this console only (never ``//elsewhere``)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -141,7 +148,7 @@ def create_app(
 
     def start_session(target: str) -> RedirectResponse:
         key, _ = sessions.create()
-        response = RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+        response = RedirectResponse(local_path(target), status_code=303)
         response.set_cookie(
             SESSION_COOKIE, key, httponly=True, samesite="strict", secure=secure_cookies, path="/"
         )
