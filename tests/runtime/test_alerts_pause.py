@@ -145,6 +145,9 @@ async def test_a_direction_that_keeps_failing_is_paused_until_resumed(
         assert len(world.store.last_runs(100)) == runs_before
         assert {a["key"] for a in active_alerts(world.store)} == {"paused.fortnox"}
         assert await runner.cycle("webcrm") is not None  # the other direction goes on
+        # `wfsync sync --once` skips it too (the armed fault would fail a Fortnox run).
+        webcrm_report, fortnox_report = await runner.once()
+        assert "paused" in fortnox_report.warnings[0] and not webcrm_report.warnings
     world.fortnox.faults.clear()
     assert fault.fired >= 3
     config = tmp_path / "wfsync.toml"

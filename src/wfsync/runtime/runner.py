@@ -76,13 +76,27 @@ class Runner:
                 await self.after_cycle(direction)
 
     async def once(self, *, dry_run: bool = False) -> list[RunReport]:
-        """`wfsync sync --once`: queued admin requests, both directions, then alerts."""
+        """`wfsync sync --once`: queued admin requests, both directions, then alerts.
+
+        A paused direction is not run (a cron job must not hammer what the pause
+        protects); its report says so instead."""
         if dry_run:
             return await self.engine.sync_once(dry_run=True)
         async with self.busy:
             await process_requests(self.engine, overrides=True)
+            held = {d: paused(self.store, d) for d in ("webcrm", "fortnox")}
             try:
-                return await self.engine.sync_once()
+                if not any(held.values()):
+                    return await self.engine.sync_once()
+                reports = []
+                for direction, note in held.items():
+                    if note is not None:
+                        reports.append(_paused_report(direction, note))
+                    elif direction == "webcrm":
+                        reports.append(await self.engine.sync_webcrm())
+                    else:
+                        reports.append(await self.engine.sync_fortnox())
+                return reports
             finally:
                 for direction in ("webcrm", "fortnox"):
                     await self.after_cycle(direction)
@@ -133,3 +147,12 @@ class Runner:
             for task in (sleeper, stopper):
                 task.cancel()
             await asyncio.gather(sleeper, stopper, return_exceptions=True)
+
+
+def _paused_report(direction: str, note: dict[str, str]) -> RunReport:
+    report = RunReport()
+    report.warnings.append(
+        f"{direction} is paused ({note.get('reason')}): not run; resume it in the console "
+        "or with `wfsync resume`"
+    )
+    return report
