@@ -11,7 +11,6 @@ from wfsync.cli.app import GLOBALS, app, err_console
 from wfsync.config import Settings
 from wfsync.state import StateStore
 from wfsync.web.auth import PASSWORD_KEY
-from wfsync.web.guard import is_loopback
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -28,6 +27,7 @@ def console_app(settings: Settings, host: str, port: int) -> tuple[FastAPI, str]
     the network in clear text.
     """
     from wfsync.web import create_app
+    from wfsync.web.guard import is_loopback
 
     configured = settings.web.admin_password_hash.get_secret_value()
     store = StateStore.open(settings.state.url)
