@@ -33,7 +33,14 @@ def client_for(app: object, host: str = "localhost") -> httpx.AsyncClient:
 async def with_password(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     store = StateStore.open(settings.state.url)
     store.set_value(PASSWORD_KEY, hash_password(PASSWORD))
-    store.record_failure("customer", "webcrm", "9", "sync", "Kunde inte hitta valuta XYZ")
+    store.record_failure(
+        "customer",
+        "webcrm",
+        "9",
+        "sync",
+        "fortnox 400 code 2000901: Kunde inte hitta valuta (POST https://api.fortnox.se/3/customers)",
+        code=2000901,
+    )
     store.close()
     async with client_for(create_app(settings, clock=FakeClock())) as client:
         yield client
@@ -61,7 +68,7 @@ async def test_right_password_logs_in_with_a_strict_httponly_cookie(
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     inbox = await with_password.get("/inbox")
-    assert inbox.status_code == 200 and "Kunde inte hitta valuta XYZ" in inbox.text
+    assert inbox.status_code == 200 and "Kunde inte hitta valuta" in inbox.text
     assert "Fortnox does not know this currency" in inbox.text  # the explanation
 
 
@@ -101,7 +108,7 @@ async def test_no_action_without_a_post(with_password: httpx.AsyncClient) -> Non
     await log_in(with_password)
     for path in ("/inbox/1/skip", "/inbox/1/retry", "/resume/webcrm", "/conflicts/1/apply-other"):
         assert (await with_password.get(path)).status_code == 405
-    assert "Kunde inte hitta valuta XYZ" in (await with_password.get("/inbox")).text
+    assert "Kunde inte hitta valuta" in (await with_password.get("/inbox")).text
 
 
 async def test_foreign_host_header_is_refused_even_with_a_session(settings: Settings) -> None:

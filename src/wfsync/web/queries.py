@@ -12,7 +12,7 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from wfsync.config import Settings
-from wfsync.explain import explain_failure
+from wfsync.explain import explain_failure, failing_field, vendor_message
 from wfsync.runtime.alerts import active_alerts
 from wfsync.runtime.events_health import read_health
 from wfsync.runtime.heartbeat import read_heartbeat
@@ -149,6 +149,9 @@ def _inbox_row(
     name, number = _name_and_number(link)
     name = detail.get("name") or name or names.get(name_key(failure)) or None
     ftype = link.fortnox_type if link else None
+    waiting = detail.get("waiting")
+    if waiting is None:
+        waiting = detail.get("retry") == "on_change"
     return {
         "id": failure.id,
         "kind": failure.kind,
@@ -159,16 +162,18 @@ def _inbox_row(
         "number": number,
         **ids,
         **links_to(settings, failure.kind, ids["webcrm_id"], ids["fortnox_id"], ftype),
-        "field": detail.get("field"),
+        "field": detail.get("field")
+        or failing_field(failure.source, failure.code, failure.message),
         "value": detail.get("value"),
         "message": failure.message,
+        "vendor_message": vendor_message(failure.message),
         "code": failure.code,
         "explanation": explain_failure(failure.source, failure.code, failure.message),
         "attempts": failure.attempts,
         "first_seen": _iso(failure.first_seen),
         "last_seen": _iso(failure.last_seen),
         "status": failure.status,
-        "waiting": bool(detail.get("waiting")) or detail.get("retry") == "on_change",
+        "waiting": bool(waiting),
         "retry_pending": retry_pending,
         "raw": detail,
     }
