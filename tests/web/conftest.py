@@ -73,3 +73,4 @@ async def console(world: World) -> AsyncIterator[Console]:  # noqa: F811
         response = await log_in(client)
         assert response.status_code == 303
         yield Console(app, client)
+    app.state.console.store.close()  # ASGITransport runs no lifespan

@@ -79,4 +79,6 @@ def create_app(
     app.include_router(login_routes(console))
     app.include_router(page_routes(console))
     app.include_router(action_routes(console))
+    #: For embedders and tests that run the app without its lifespan (ASGITransport).
+    app.state.console = console
     return app
