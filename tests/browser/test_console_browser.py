@@ -193,3 +193,4 @@ def test_an_admin_runs_the_integration_from_the_browser(sims: World) -> None:
         expect(page.locator("#settings")).not_to_contain_text(CLIENT_SECRET)
         shoot(page, "settings")
         browser.close()
+    app.state.console.store.close()
