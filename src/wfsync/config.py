@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from wfsync.http.errors import ConfigError
 
 __all__ = [
+    "AlertSettings",
     "CatalogueSlots",
     "CustomFields",
     "EventsSettings",
@@ -34,6 +35,7 @@ __all__ = [
     "Settings",
     "StateSettings",
     "SyncSettings",
+    "WebSettings",
     "WebcrmSettings",
     "load_config",
 ]
@@ -279,6 +281,35 @@ class EventsSettings(_Section):
         return self.webhook_url or f"http://{self.webhook_listen}"
 
 
+class WebSettings(_Section):
+    """The operator's console (`wfsync serve`, `wfsync run --serve`)."""
+
+    #: A salted hash from `wfsync web set-password`; wins over the one in the state store.
+    admin_password_hash: SecretStr = SecretStr("")
+    #: Host header values the console answers to; empty = the bound host and localhost.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    #: Where the record links of the console point; ``{kind}`` and ``{id}`` are filled in.
+    webcrm_link: str = "https://app.webcrm.com/{kind}/{id}"
+    fortnox_link: str = "https://apps.fortnox.se/{kind}/{id}"
+
+
+class AlertSettings(_Section):
+    """When and where the process that notices trouble says so (once per condition)."""
+
+    #: Slack-compatible incoming webhook: a JSON POST with a ``text`` field. Empty = banner only.
+    webhook_url: SecretStr = SecretStr("")
+    #: Alert when a direction has failed this many runs in a row.
+    failed_runs: int = Field(default=3, ge=1)
+    #: Pause a direction (no more cycles until resumed) after this many failing runs in a row.
+    pause_after_failed_runs: int = Field(default=6, ge=1)
+    #: Alert when the error inbox holds more open entries than this.
+    inbox_threshold: int = Field(default=25, ge=1)
+    #: Alert when the Fortnox refresh token expires within this many days.
+    token_expiry_days: int = Field(default=7, ge=1)
+    #: Alert when the change events have been disconnected this long.
+    events_disconnected_minutes: int = Field(default=5, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WFSYNC_",
@@ -292,6 +323,9 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
+
+    web: WebSettings = Field(default_factory=WebSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(

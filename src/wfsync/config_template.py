@@ -55,6 +55,14 @@ SECTION_DESCRIPTIONS: dict[str, str] = {
         "hooks carry a change across in seconds; polling stays as the safety net "
         "(docs/events.md)."
     ),
+    "web": (
+        "The operator's console (`wfsync serve`, `wfsync run --serve`): login, allowed "
+        "hosts, record links (docs/console.md)."
+    ),
+    "alerts": (
+        "Alerts sent once per condition by the process that notices it, and the "
+        "auto-pause of a direction that keeps failing (docs/console.md)."
+    ),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -172,6 +180,32 @@ DESCRIPTIONS: dict[str, str] = {
     "events.webhook_url": (
         'Base URL webCRM calls for hooks ("" = http:// + webhook_listen), e.g. '
         "https://sync.example.com."
+    ),
+    # [web]
+    "web.admin_password_hash": (
+        "Console login: a hash made by `wfsync web set-password` (overrides the one that "
+        "command stores in the state store). Never the password itself."
+    ),
+    "web.allowed_hosts": (
+        "Host names the console answers to (DNS-rebinding guard); empty = the bound host "
+        "and localhost. Add the name you reach it by behind a proxy."
+    ),
+    "web.webcrm_link": "Link to a record in webCRM, {kind} and {id} filled in (console).",
+    "web.fortnox_link": "Link to a record in Fortnox, {kind} and {id} filled in (console).",
+    # [alerts]
+    "alerts.webhook_url": (
+        "Slack-compatible webhook for alerts (JSON POST with a text field); empty = the "
+        "console banner only."
+    ),
+    "alerts.failed_runs": "Alert when a direction fails this many runs in a row.",
+    "alerts.pause_after_failed_runs": (
+        "Pause a direction after this many failing runs in a row (resume in the console "
+        "or with `wfsync resume`)."
+    ),
+    "alerts.inbox_threshold": "Alert when the error inbox holds more open entries than this.",
+    "alerts.token_expiry_days": "Alert this many days before the Fortnox refresh token expires.",
+    "alerts.events_disconnected_minutes": (
+        "Alert when change events have been disconnected this many minutes."
     ),
 }
 

@@ -25,6 +25,8 @@ from wfsync.state.db import (
 from wfsync.state.models import Base
 
 TABLES = {"links", "intents", "cursors", "runs", "conflicts", "failures", "tokens"}
+#: The operator's console (issue #14).
+TABLES |= {"console_values", "console_requests", "record_history"}
 
 
 def test_a_fresh_database_is_brought_to_head(state_url: str, clock: FakeClock) -> None:

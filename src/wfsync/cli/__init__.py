@@ -28,6 +28,7 @@ from wfsync.cli import run_cmd as _run_cmd  # noqa: F401
 from wfsync.cli import serve_cmd as _serve_cmd  # noqa: F401
 from wfsync.cli import simulate as _simulate  # noqa: F401
 from wfsync.cli import sync_cmds as _sync_cmds  # noqa: F401
+from wfsync.cli import web_cmd as _web_cmd  # noqa: F401
 from wfsync.cli.app import GLOBALS, app, err_console
 from wfsync.http.errors import ConfigError, WfsyncError
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime, timedelta
 
 import typer
 
@@ -21,6 +23,7 @@ from wfsync.fortnox.tokens import TokenStore
 from wfsync.http.errors import AuthError, ConfigError, PermissionDeniedError, WfsyncError
 from wfsync.runtime.events import EventRuntime
 from wfsync.runtime.metrics import SyncMetrics, start_metrics_server
+from wfsync.runtime.runner import Runner
 from wfsync.runtime.scheduler import Scheduler, jobs_from_settings
 from wfsync.runtime.shutdown import GracefulShutdown
 from wfsync.state import InstanceLock
@@ -45,6 +48,11 @@ def run_command(
     metrics_addr: str = typer.Option(
         "127.0.0.1", "--metrics-addr", help="Interface for the metrics endpoint."
     ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Also serve the operator's console (one process for small installs)."
+    ),
+    port: int = typer.Option(8080, "--port", "-p", help="Console port (with --serve)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Console interface (with --serve)."),
 ) -> None:
     """Sync continuously: webCRM changes at :00/:06/…, Fortnox changes at :03/:09/…."""
     settings = GLOBALS.settings(required=True)
@@ -54,7 +62,8 @@ def run_command(
             "another `wfsync run` is already using this state store; stop it first"
         )
     try:
-        asyncio.run(_serve(settings, metrics_port, metrics_addr))
+        console = (host, port) if serve else None
+        asyncio.run(_serve(settings, metrics_port, metrics_addr, console))
     finally:
         lock.release()
     err_console.print("stopped")
@@ -76,13 +85,58 @@ async def token_expiry_warning(store: TokenStore, clock: Clock, metrics: SyncMet
     )
 
 
+@asynccontextmanager
+async def console_server(
+    settings: Settings, console: tuple[str, int] | None, stop: asyncio.Event
+) -> AsyncIterator[None]:
+    """`wfsync run --serve`: the console in the same event loop as the runner.
+
+    uvicorn's own signal handling is switched off: SIGINT/SIGTERM belong to
+    :class:`GracefulShutdown`, which finishes the cycle in flight; the console
+    stops with the runner.
+    """
+    if console is None:
+        yield
+        return
+    import uvicorn
+
+    from wfsync.cli.serve_cmd import console_app
+
+    host, port = console
+    web, greeting = console_app(settings, host, port)
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning")
+
+    class QuietServer(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    server = QuietServer(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # say "console on …" only once it answers
+        if task.done():
+            raise ConfigError(f"cannot serve the console on {host}:{port} (port in use?)")
+        await asyncio.sleep(0.05)
+    err_console.print(greeting, highlight=False, soft_wrap=True)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
 def _record(metrics: SyncMetrics, direction: str, report: RunReport) -> None:
     for key, count in report.counts.items():
         kind, result = key.split(".", 1)
         metrics.record(kind, direction, result, count)
 
 
-async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> None:
+async def _serve(
+    settings: Settings,
+    metrics_port: int,
+    metrics_addr: str,
+    console: tuple[str, int] | None = None,
+) -> None:
     clock = SystemClock()
     metrics = SyncMetrics()
     server = (
@@ -103,10 +157,15 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                 )
 
             async def webcrm_cycle() -> None:
-                after("webcrm", await engine.sync_webcrm())
+                report = await runner.cycle("webcrm")
+                if report is not None:
+                    after("webcrm", report)
 
             async def fortnox_cycle() -> None:
-                after("fortnox", await engine.sync_fortnox())
+                report = await runner.cycle("fortnox")
+                if report is None:
+                    return
+                after("fortnox", report)
                 warning = await token_expiry_warning(engine.fortnox.auth.store, clock, metrics)
                 if warning:
                     log.warning("%s", warning)
@@ -122,11 +181,13 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                 if settings.events.enabled
                 else None
             )
+            # One turn for cycles, targeted syncs and console requests: never two at once.
+            runner = Runner(engine, clock, turn=events.turn if events else None)
             jobs = jobs_from_settings(
                 interval_minutes=settings.sync.webcrm_interval_minutes,
                 fortnox_offset_minutes=settings.sync.fortnox_offset_minutes,
-                webcrm=events.in_turn(webcrm_cycle) if events else webcrm_cycle,
-                fortnox=events.in_turn(fortnox_cycle) if events else fortnox_cycle,
+                webcrm=webcrm_cycle,  # Runner.cycle takes the turn itself
+                fortnox=fortnox_cycle,
             )
             scheduler = Scheduler(
                 clock,
@@ -149,12 +210,20 @@ async def _serve(settings: Settings, metrics_port: int, metrics_addr: str) -> No
                     f"{settings.events.base_url}",
                     highlight=False,
                 )
-            async with GracefulShutdown() as stop:
+
+            def next_runs() -> dict[str, datetime]:
+                now = clock.now()
+                return {name: scheduler.plan.next_slot(name, now) for name in jobs}
+
+            async with GracefulShutdown() as stop, console_server(settings, console, stop):
                 if events is not None:
                     events.start(stop)
+                watcher = asyncio.create_task(runner.watch(stop, next_runs))
                 try:
                     await scheduler.run_forever(stop)
                 finally:
+                    stop.set()
+                    await watcher
                     if events is not None:
                         await events.close()
     finally:

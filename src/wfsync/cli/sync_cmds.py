@@ -102,7 +102,9 @@ def sync_command(
         raise ConfigError(
             "wfsync sync needs --once (one cycle, then exit); `wfsync run` keeps syncing"
         )
-    reports, calls = _engine_run(lambda e: e.sync_once(dry_run=dry_run))
+    from wfsync.runtime.runner import Runner  # console requests and alerts (issue #14)
+
+    reports, calls = _engine_run(lambda e: Runner(e, e.clock).once(dry_run=dry_run))
     for name, report in zip(("webCRM → Fortnox", "Fortnox → webCRM"), reports, strict=True):
         _print_report(name + (" (dry run)" if dry_run else ""), report)
     err_console.print(f"API calls: Fortnox {calls['fortnox']}, webCRM {calls['webcrm']}")

@@ -12,6 +12,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from wfsync.state.console import history_row, source_ids
 from wfsync.state.models import ConflictRow, FailureRow, RunRow
 from wfsync.state.records import (
     RUN_STATUSES,
@@ -126,6 +127,17 @@ class Journal(UnitOfWork):
                 acknowledged=False,
             )
             session.add(row)
+            session.add(
+                history_row(
+                    kind,
+                    "conflict",
+                    f"{field}: webCRM {webcrm_value!r} vs Fortnox {fortnox_value!r}; "
+                    f"kept {winner}'s {resolved_value!r} ({rule})",
+                    row.created_at,
+                    webcrm_id=webcrm_id,
+                    fortnox_id=fortnox_id,
+                )
+            )
             session.flush()
             session.refresh(row)  # values read back as stored JSON (Decimal -> str)
             return _conflict(row)
@@ -192,6 +204,15 @@ class Journal(UnitOfWork):
                             detail=dict(detail or {}),
                         )
                         session.add(row)
+                        session.add(
+                            history_row(
+                                kind,
+                                "failed",
+                                f"{operation} failed: {message}",
+                                now,
+                                **source_ids(source, source_id),
+                            )
+                        )
                         session.flush()
                     return _failure(row)
                 except IntegrityError:  # another process opened it just now
@@ -217,7 +238,11 @@ class Journal(UnitOfWork):
             .values(status="resolved", last_seen=self._clock.now())
         )
         with self._write() as session:
-            return cast(sa.CursorResult[Any], session.execute(stmt)).rowcount
+            count = cast(sa.CursorResult[Any], session.execute(stmt)).rowcount
+            if count:
+                ids = source_ids(source, source_id)
+                session.add(history_row(kind, "resolved", "synced again", self._clock.now(), **ids))
+            return count
 
     def failures(self, status: str | None = "open") -> list[Failure]:
         """Inbox rows with ``status`` (all when None), most recently seen first."""

@@ -22,8 +22,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base",
     "ConflictRow",
+    "ConsoleRequestRow",
+    "ConsoleValueRow",
     "CursorRow",
     "FailureRow",
+    "HistoryRow",
     "IntentRow",
     "JsonValue",
     "LinkRow",
@@ -226,3 +229,48 @@ class TokenRow(Base):
 
     def __repr__(self) -> str:
         return f"TokenRow(name={self.name!r}, access_expires_at={self.access_expires_at!r})"
+
+
+class ConsoleValueRow(Base):
+    """Small named facts shared between processes: the console password hash, the
+    runner's heartbeat, paused directions, alerts already sent."""
+
+    __tablename__ = "console_values"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime]
+
+
+class ConsoleRequestRow(Base):
+    """Something an admin asked for in the console, done by whichever process may write."""
+
+    __tablename__ = "console_requests"
+    __table_args__ = (sa.Index("ix_console_requests_status", "status", "id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    result: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class HistoryRow(Base):
+    """What wfsync did to one record, for the console's per-record log."""
+
+    __tablename__ = "record_history"
+    __table_args__ = (
+        sa.Index("ix_record_history_webcrm", "kind", "webcrm_id"),
+        sa.Index("ix_record_history_fortnox", "kind", "fortnox_id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    webcrm_id: Mapped[str | None] = mapped_column(sa.String(64))
+    fortnox_id: Mapped[str | None] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    detail: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wfsync.clock import Clock, SystemClock
+from wfsync.state.console import ConsoleJournal, describe_link_change, history_row
 from wfsync.state.db import create_state_engine, upgrade_to_head
 from wfsync.state.journal import Journal
 from wfsync.state.models import CursorRow, IntentRow, LinkRow
@@ -39,7 +40,7 @@ from wfsync.state.unitofwork import get_row
 __all__ = ["StateStore"]
 
 
-class StateStore(Journal):
+class StateStore(Journal, ConsoleJournal):
     """Links, intents, cursors, runs, conflicts and failures in one database."""
 
     @classmethod
@@ -115,10 +116,13 @@ class StateStore(Journal):
                     if link.id is None:
                         row = LinkRow(created_at=now)
                         session.add(row)
+                        before = None
                     else:
                         row = get_row(session, LinkRow, link.id)
+                        before = (row.webcrm_snapshot, row.fortnox_snapshot, row.state)
                     _fill(row, link, now)
                     session.flush()
+                    _log_link(session, link, before, now)
             except IntegrityError as exc:
                 raise LinkClashError(_clash_message(session, link)) from exc
             session.refresh(row)  # hand back what is stored (JSON-normalised values)
@@ -231,6 +235,30 @@ def _fill(row: LinkRow, link: Link, now: datetime) -> None:
     row.extra = dict(link.extra)
     row.last_synced_at = link.last_synced_at
     row.updated_at = now
+
+
+def _log_link(
+    session: Session,
+    link: Link,
+    before: tuple[dict[str, Any] | None, dict[str, Any] | None, str] | None,
+    now: datetime,
+) -> None:
+    """The console's per-record history: linked, synced fields, paused/resumed."""
+    ids = {"webcrm_id": link.webcrm_id, "fortnox_id": link.fortnox_id}
+    if before is None:
+        session.add(history_row(link.kind, "linked", "linked the two records", now, **ids))
+        return
+    old_webcrm, old_fortnox, old_state = before
+    if old_state != link.state:
+        what = f"paused: {link.note}" if link.state == "paused" else "resumed"
+        session.add(history_row(link.kind, link.state, what, now, **ids))
+    changes = [
+        describe_link_change(old_webcrm, link.webcrm_snapshot, "webCRM"),
+        describe_link_change(old_fortnox, link.fortnox_snapshot, "Fortnox"),
+    ]
+    detail = "; ".join(c for c in changes if c)
+    if detail:
+        session.add(history_row(link.kind, "synced", detail, now, **ids))
 
 
 def _clash_message(session: Session, link: Link) -> str:

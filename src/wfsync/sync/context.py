@@ -155,6 +155,8 @@ class SyncContext:
                 "fingerprint": fingerprint,
                 "status": exc.status,
                 "error": type(exc).__name__,
+                # The vendor's raw answer, for the console's Runs page (issue #14).
+                "response": exc.body if not isinstance(exc.body, str) else exc.body[:2000],
             }
             self._failed(entity, source, source_id, operation, str(exc), exc.code, detail)
 

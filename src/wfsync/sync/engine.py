@@ -371,23 +371,34 @@ class SyncEngine:
         return ctx.report
 
     # --- the error inbox ----------------------------------------------------------
-    async def retry_failures(self, *, force: bool = True) -> RunReport:
+    async def retry_failures(
+        self, *, force: bool = True, only: set[int] | None = None
+    ) -> RunReport:
         """`wfsync retry`: try every open error-inbox entry now — with ``force`` also
-        those that wait for an edit (an admin's "try again anyway")."""
+        those that wait for an edit (an admin's "try again anyway"). ``only``: just
+        these inbox ids (the console's "retry now")."""
         ctx = self.context()
         ctx.force = force
         async with self._run("retry", ctx):
             customers = CustomerSync(ctx)
-            await self._retry(ctx, "webcrm", customers)
-            await self._retry(ctx, "fortnox", customers)
+            await self._retry(ctx, "webcrm", customers, only)
+            await self._retry(ctx, "fortnox", customers, only)
         return ctx.report
 
-    async def _retry(self, ctx: SyncContext, source: str, customers: CustomerSync) -> None:
+    async def _retry(
+        self,
+        ctx: SyncContext,
+        source: str,
+        customers: CustomerSync,
+        only: set[int] | None = None,
+    ) -> None:
         for failure in self.store.failures(status="open"):
             if failure.source != source or ctx.dry_run:
                 continue
             if (failure.kind, failure.source, failure.source_id) in ctx.handled:
                 continue  # the feed tried it in this cycle already
+            if only is not None and failure.id not in only:
+                continue
             ctx.report.count(failure.kind, "retried")
             try:
                 if failure.kind == "customer" and source == "webcrm":
