@@ -315,7 +315,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_wfsync_demo_runs_the_story_and_exits_0(tmp_path: Path) -> None:
     (tmp_path / "wfsync.toml").write_text('[state]\nurl = "sqlite:///wfsync.db"\n', "utf-8")
-    started = time.monotonic()
     result = subprocess.run(
         [*_wfsync(), "demo", "--json"],
         cwd=tmp_path,
@@ -324,9 +323,8 @@ def test_wfsync_demo_runs_the_story_and_exits_0(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    elapsed = time.monotonic() - started
+    # (How fast the demo is belongs in a benchmark, not here: no timed assertions.)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert elapsed < 15
     for index, step in enumerate(STORY, start=1):
         assert f"Step {index}/{len(STORY)}: {step.title}" in result.stderr
     assert "Initial import" in result.stderr
