@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
@@ -18,7 +18,7 @@ from wfsync.fortnox.mapping import customer_fields
 from wfsync.fortnox.validation import FortnoxRegisters, customer_problems, load_registers
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
-from wfsync.sync.context import RecordFailed
+from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex, Match
@@ -26,17 +26,37 @@ from wfsync.webcrm.mapping import organisation_fields
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
-    from wfsync.sync.customers import CustomerSync
     from wfsync.webcrm.models import Organisation
 
-__all__ = ["CustomerCreator"]
+__all__ = ["CustomerCreator", "CustomerSide"]
 
 log = logging.getLogger("wfsync.sync.customers")
 KIND = "customer"
 
 
+class CustomerSide(Protocol):
+    """What the creator needs of the CustomerSync that owns it: the mapping and the
+    merge of a linked pair (so this module never imports the one that uses it)."""
+
+    ctx: SyncContext
+
+    def from_webcrm(self, org: Organisation) -> Customer: ...
+
+    def from_fortnox(self, record: FortnoxCustomer) -> Customer: ...
+
+    def synced_type(self, org: Organisation) -> bool: ...
+
+    async def reconcile(
+        self,
+        link: Link,
+        *,
+        org: Organisation | None = None,
+        fortnox_record: FortnoxCustomer | None = None,
+    ) -> None: ...
+
+
 class CustomerCreator:
-    def __init__(self, customers: CustomerSync) -> None:
+    def __init__(self, customers: CustomerSide) -> None:
         self.customers = customers
         self.ctx = customers.ctx
         self._fortnox_index: CandidateIndex | None = None

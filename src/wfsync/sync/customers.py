@@ -29,6 +29,7 @@ from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
+from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, three_way
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
@@ -53,8 +54,6 @@ class CustomerSync:
         self.ctx = ctx
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
-        from wfsync.sync.customer_create import CustomerCreator
-
         self.creator = CustomerCreator(self)
 
     # --- mapping -----------------------------------------------------------

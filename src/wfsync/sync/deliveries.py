@@ -49,6 +49,7 @@ from wfsync.sync.delivery_apply import (
     Document,
     document_key,
 )
+from wfsync.sync.delivery_create import DeliveryCreator
 from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines
 from wfsync.sync.links import hash_of, pause, resume
 from wfsync.sync.merge import MergeResult, Ownership, three_way
@@ -79,8 +80,6 @@ class DeliverySync(DeliveryWriter):
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.slots = ctx.settings.webcrm.catalogue
-        from wfsync.sync.delivery_create import DeliveryCreator
-
         self.creator = DeliveryCreator(self)
         #: webCRM deliveries whose lines this run has already read.
         self.seen: set[str] = set()

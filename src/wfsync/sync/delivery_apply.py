@@ -77,6 +77,10 @@ class DeliveryWriter:
     ) -> Delivery:  # pragma: no cover - implemented by DeliverySync
         raise NotImplementedError
 
+    async def reconcile(self, link: Link) -> None:  # pragma: no cover - DeliverySync
+        """Merge a linked pair (the creator calls it after adopting a pair)."""
+        raise NotImplementedError
+
     # --- writing the merge ---------------------------------------------------------------
     async def _apply(
         self,

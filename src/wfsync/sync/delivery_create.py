@@ -35,7 +35,7 @@ from wfsync.fortnox.delivery_mapping import (
 )
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
-from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND
+from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND, DeliveryWriter, Document
 from wfsync.sync.intents import create_with_intent, open_intents_for
 from wfsync.webcrm.delivery_mapping import (
     COMPLETED,
@@ -47,7 +47,6 @@ from wfsync.webcrm.delivery_mapping import (
 )
 
 if TYPE_CHECKING:
-    from wfsync.sync.deliveries import DeliverySync, Document
     from wfsync.webcrm.models import Delivery as WebcrmDelivery
     from wfsync.webcrm.models import QuotationLine
 
@@ -58,7 +57,9 @@ SORT_STEP = 10
 
 
 class DeliveryCreator:
-    def __init__(self, deliveries: DeliverySync) -> None:
+    def __init__(self, deliveries: DeliveryWriter) -> None:
+        """``deliveries``: the DeliverySync that owns this creator, seen through its
+        write half (mapping, saving, reconcile), so this module never imports it."""
         self.deliveries = deliveries
         self.ctx = deliveries.ctx
 
