@@ -32,6 +32,7 @@ from wfsync.http.errors import ApiError
 from wfsync.state import Link
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
+from wfsync.sync.cursors import start_feeds
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex
@@ -63,11 +64,7 @@ class Importer:
         await self._articles()
         if ctx.dry_run:
             return
-        with store.transaction():
-            for entity in ("organisations", "deliveries"):
-                store.set_cursor("webcrm", entity, (newest or started).isoformat())
-            for entity in ("customers", "articles", "orders", "invoices"):
-                store.set_cursor("fortnox", entity, started.isoformat())
+        start_feeds(store, started=started, webcrm_newest=newest)
 
     async def _articles(self) -> None:
         """Every Fortnox article, one by one (inactive ones are left out of webCRM),
