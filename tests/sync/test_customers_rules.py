@@ -204,3 +204,48 @@ async def test_dry_run_writes_nothing_and_keeps_the_cursor(world: World) -> None
     assert world.store.get_cursor("webcrm", "organisations") == cursor
     await world.sync()
     assert fortnox_names(world) == ["Plan AB"]
+
+
+async def test_waiting_entry_is_rechecked_when_the_other_side_changes(world: World) -> None:
+    """An ambiguous match is often fixed in the *other* system (a duplicate's key
+    corrected in Fortnox). The webCRM record never changes, yet its entry must be
+    tried again once the record it waits on was synced, and then resolve."""
+    await world.import_all()
+    # Inactive Fortnox customers are never brought into webCRM: they stay unlinked.
+    first = world.fortnox.ui.create_customer(
+        Name="Dubbel AB", OrganisationNumber="556677-8899", Active=False
+    )
+    second = world.fortnox.ui.create_customer(
+        Name="Dubbel AB", OrganisationNumber="556677-8899", Active=False
+    )
+    await world.sync()
+    org_id = world.webcrm.ui.create_organisation(
+        OrganisationName="Dubbel AB",
+        OrganisationType=FORETAG,
+        OrganisationExtraCustom2="5566778899",
+    )
+    await world.sync()
+    (failure,) = world.store.failures()
+    assert "several Fortnox customers match" in failure.message
+    assert f"fortnox:{second}" in failure.detail["waits_on"]
+    # Nothing changed anywhere: the entry waits (no new attempt).
+    await world.sync()
+    assert [f.attempts for f in world.store.failures()] == [failure.attempts]
+    # The duplicate's org number is corrected in Fortnox: only the first one matches now.
+    world.fortnox.ui.update_customer(second, OrganisationNumber="556000-0001")
+    await world.sync()  # the Fortnox cycle syncs the duplicate and wakes the entry
+    await world.sync()  # the webCRM cycle tries the organisation again
+    assert world.store.failures() == []
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.fortnox_id == first
+
+
+async def test_vendor_error_on_an_unlinked_record_names_it(world: World) -> None:
+    """A Fortnox 400 on the create of a new organisation: the entry carries the
+    organisation's name, not only its id."""
+    await world.import_all()
+    world.fortnox.faults.add("/3/customers", method="POST", status=400, times=None)
+    world.webcrm.ui.create_organisation(OrganisationName="Namngiven AB", OrganisationType=FORETAG)
+    await world.sync()
+    (row,) = collect_status(world.store)["errors"]
+    assert row["name"] == "Namngiven AB"

@@ -65,3 +65,14 @@ def test_swedish_vat_number_matches_the_organisation_number_it_contains() -> Non
     index = CandidateIndex([Candidate("20", "Xylo Holding", "20", "559123-4561")])
     match = index.match(Candidate("w1", "Xylo AB", None, None, "SE559123456101"))
     assert match.outcome == "link" and match.candidate and match.candidate.id == "20"
+
+
+def test_reasons_name_the_system_of_each_candidate() -> None:
+    """ "5 matches but …" left readers guessing: the reason says which system 5 is in."""
+    index = CandidateIndex(
+        [Candidate("5", "Acme AB", "1005", "5566778899")], label="webCRM organisation"
+    )
+    match = index.match(Candidate("", "Acme AB", "7", "5566778899"))
+    assert match.outcome == "ambiguous"
+    assert match.reason.startswith("webCRM organisation 5 matches but its customer number")
+    assert match.involved == ("5",)

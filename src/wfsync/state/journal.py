@@ -244,6 +244,19 @@ class Journal(UnitOfWork):
                 session.add(history_row(kind, "resolved", "synced again", self._clock.now(), **ids))
             return count
 
+    def wake_failure(self, failure_id: int, why: str) -> None:
+        """An open entry that waits for an edit may be settled by a change elsewhere
+        (the other system's duplicate was merged): forget the content it waits on,
+        so its next cycle tries it again. Its message stays until that try."""
+        with self._write() as session:
+            row = get_row(session, FailureRow, failure_id)
+            if row.status != "open":
+                return
+            detail = dict(row.detail or {})
+            detail["fingerprint"] = None
+            detail["woken_by"] = why
+            row.detail = detail
+
     def failures(self, status: str | None = "open") -> list[Failure]:
         """Inbox rows with ``status`` (all when None), most recently seen first."""
         stmt = sa.select(FailureRow).order_by(FailureRow.last_seen.desc(), FailureRow.id.desc())

@@ -77,6 +77,7 @@ class ArticleSync:
         ctx = self.ctx
         async with ctx.guard(KIND, "fortnox", number, "sync"):
             article = article or await self.read(number)
+            ctx.identify(KIND, "fortnox", number, article.name if article else None)
             link = ctx.store.get_link(KIND, fortnox_id=number)
             if article is None or not article.active:
                 await self._withdraw(number, link, "deleted" if article is None else "inactive")

@@ -29,12 +29,23 @@ log = logging.getLogger("wfsync.sync")
 class RecordFailed(WfsyncError):
     """This record cannot be synced now; the message is for the error inbox."""
 
-    def __init__(self, message: str, *, code: int | None = None, retry: str = "always") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        retry: str = "always",
+        waits_on: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         #: "always": retried every cycle; "on_change": only after the record changes.
         self.retry = retry
+        #: Records of the same kind on the other side ("fortnox:123") whose change
+        #: may settle an "on_change" failure: the record is re-checked when one of
+        #: them is synced, not only when it changes itself.
+        self.waits_on = waits_on
 
 
 @dataclass
@@ -57,6 +68,11 @@ class SyncContext:
     #: the end of the cycle leaves them alone, so a failing record costs one
     #: attempt per cycle, not two.
     handled: set[tuple[str, str, str]] = field(default_factory=set)
+    #: Waiting inbox entries by a record they wait on: (kind, source, id) → entry ids.
+    _waiters: dict[tuple[str, str, str], list[tuple[int, tuple[str, str, str]]]] | None = None
+    #: What each record tried in this run is called, so an inbox entry names it
+    #: even when the failure is a vendor error on a record that has no link yet.
+    names: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:
         """Whether this record waits for a human: skipped by the admin, or failed in a
@@ -89,6 +105,32 @@ class SyncContext:
             del self._skipped[key]
         waiting = self._parked.get(key, "") == fingerprint
         return waiting and not self.force
+
+    def identify(self, entity: str, source: str, source_id: str, name: str | None) -> None:
+        """Remember a record's name for its inbox entry, should it fail."""
+        if name:
+            self.names[entity, source, source_id] = name
+
+    def _wake_waiters(self, entity: str, source: str, source_id: str) -> None:
+        """A record was synced: entries that wait on it get another try."""
+        if self.dry_run:
+            return
+        if self._waiters is None:
+            self._waiters = {}
+            for failure in self.store.failures(status="open"):
+                detail = failure.detail or {}
+                if detail.get("retry") != "on_change":
+                    continue
+                for ref in detail.get("waits_on") or ():
+                    other, _, other_id = str(ref).partition(":")
+                    self._waiters.setdefault((failure.kind, other, other_id), []).append(
+                        (failure.id, (failure.kind, failure.source, failure.source_id))
+                    )
+        for entry, waiter in self._waiters.pop((entity, source, source_id), ()):
+            self.store.wake_failure(entry, f"{source} {source_id} was synced")
+            if self._parked is not None:
+                self._parked[waiter] = None
+            log.info("%s %s %s: re-checked, %s %s changed", *waiter, source, source_id)
 
     def finish_intents(self, entity: str, target: str, source_id: str) -> None:
         """A record was linked: any create we had started for it is settled."""
@@ -132,16 +174,12 @@ class SyncContext:
         self.handled.add((entity, source, source_id))
         try:
             yield
+            self._wake_waiters(entity, source, source_id)
         except RecordFailed as exc:
-            self._failed(
-                entity,
-                source,
-                source_id,
-                operation,
-                exc.message,
-                exc.code,
-                {"retry": exc.retry, "fingerprint": fingerprint},
-            )
+            detail: dict[str, Any] = {"retry": exc.retry, "fingerprint": fingerprint}
+            if exc.waits_on:
+                detail["waits_on"] = list(exc.waits_on)
+            self._failed(entity, source, source_id, operation, exc.message, exc.code, detail)
         except LinkClashError as exc:
             # Two links for one vendor record: a state conflict of this record only.
             self._failed(
@@ -150,7 +188,7 @@ class SyncContext:
         except ApiError as exc:
             if exc.fatal_for_run:
                 raise
-            detail: dict[str, Any] = {
+            detail = {
                 "retry": "always",
                 "fingerprint": fingerprint,
                 "status": exc.status,
@@ -174,6 +212,9 @@ class SyncContext:
             # Planned as a failure (shown once, in the plan), not counted as one that happened.
             self.plan(entity, "fail", source, f"{source} {source_id}", message)
             return
+        name = self.names.get((entity, source, source_id))
+        if name and "name" not in detail:
+            detail = {**detail, "name": name}
         self.report.count(entity, "failed")
         log.warning("%s %s %s %s failed: %s", entity, source, source_id, operation, message)
         self.store.record_failure(entity, source, source_id, operation, message, code, detail)

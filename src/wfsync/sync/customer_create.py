@@ -66,7 +66,7 @@ class CustomerCreator:
     # --- indexes of the other side (loaded once per run, on first need) ------------
     async def fortnox_index(self) -> CandidateIndex:
         if self._fortnox_index is None:
-            index = CandidateIndex()
+            index = CandidateIndex(label="Fortnox customer")
             async for item in self.ctx.fortnox.customers.list():
                 index.add(
                     Candidate(
@@ -81,7 +81,7 @@ class CustomerCreator:
 
     async def webcrm_index(self) -> CandidateIndex:
         if self._webcrm_index is None:
-            index = CandidateIndex()
+            index = CandidateIndex(label="webCRM organisation")
             async for org in self.ctx.webcrm.organisations.list():
                 index.add(self._webcrm_candidate(org))
             self._webcrm_index = index
@@ -123,7 +123,9 @@ class CustomerCreator:
             return
         if match.outcome == "ambiguous":
             raise RecordFailed(
-                f"{ident}: not created in Fortnox, {match.reason}", retry="on_change"
+                f"{ident}: not created in Fortnox, {match.reason}",
+                retry="on_change",
+                waits_on=tuple(f"fortnox:{other}" for other in match.involved),
             )
         if ctx.dry_run:
             # A dry run must not promise a create that Fortnox would refuse.
@@ -152,6 +154,7 @@ class CustomerCreator:
                     f"number. Fortnox said: {exc.message}",
                     code=exc.code,
                     retry="on_change",
+                    waits_on=(f"fortnox:{customer.customer_number}",),
                 ) from exc
             raise
         number = created.customer_number
@@ -201,7 +204,8 @@ class CustomerCreator:
                             found.organisation_number,
                             found.vat_number,
                         )
-                    ]
+                    ],
+                    label="Fortnox customer",
                 )
                 return self._check_linked(index.match(wanted), "fortnox")
         return self._check_linked((await self.fortnox_index()).match(wanted), "fortnox")
@@ -218,11 +222,13 @@ class CustomerCreator:
             where = f"Fortnox customer {other.fortnox_id}" if other else ""
         if other is None:
             return match
+        label = "Fortnox customer" if side == "fortnox" else "webCRM organisation"
         return Match(
             "ambiguous",
             match.candidate,
-            f"it matches {side} record {match.candidate.id} ({match.reason}), which is already "
+            f"it matches {label} {match.candidate.id} ({match.reason}), which is already "
             f"linked to {where}; merge the duplicates or correct the keys",
+            (match.candidate.id,),
         )
 
     # --- Fortnox customer → webCRM organisation --------------------------------------
@@ -245,7 +251,11 @@ class CustomerCreator:
             "webcrm",
         )
         if match.outcome == "ambiguous":
-            raise RecordFailed(f"{ident}: not created in webCRM, {match.reason}", retry="on_change")
+            raise RecordFailed(
+                f"{ident}: not created in webCRM, {match.reason}",
+                retry="on_change",
+                waits_on=tuple(f"webcrm:{other}" for other in match.involved),
+            )
         if match.outcome == "link" and match.candidate:
             await self._link(
                 webcrm_id=match.candidate.id,

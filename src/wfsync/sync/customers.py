@@ -76,6 +76,7 @@ class CustomerSync:
         key = str(org.id)
         store = self.ctx.store
         customer = self.from_webcrm(org)
+        self.ctx.identify(KIND, "webcrm", key, customer.name)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "webcrm", key, fingerprint):
             self.ctx.report.count(KIND, "waiting")
@@ -110,6 +111,7 @@ class CustomerSync:
             if record is None:
                 return
         customer = self.from_fortnox(record)
+        self.ctx.identify(KIND, "fortnox", number, customer.name)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "fortnox", number, fingerprint):
             self.ctx.report.count(KIND, "waiting")

@@ -170,6 +170,7 @@ class DeliverySync(DeliveryWriter):
         key = str(delivery.id)
         self.seen.add(key)
         ctx = self.ctx
+        ctx.identify(KIND, "webcrm", key, delivery.description)
         async with ctx.guard(KIND, "webcrm", key, "sync"):
             lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)
             link = ctx.store.get_link(KIND, webcrm_id=key)

@@ -77,7 +77,7 @@ class Importer:
             self.progress("fortnox articles", done, len(numbers))
 
     async def _index_webcrm(self) -> datetime | None:
-        index = CandidateIndex()
+        index = CandidateIndex(label="webCRM organisation")
         newest: datetime | None = None
         self.orgs: dict[str, Any] = {}
         async for org in self.ctx.webcrm.organisations.list():

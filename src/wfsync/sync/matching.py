@@ -36,6 +36,9 @@ class Match:
     outcome: Literal["link", "create", "ambiguous"]
     candidate: Candidate | None = None
     reason: str = ""
+    #: Every candidate involved in an ambiguous outcome: a change to any of them
+    #: may settle it, so the waiting record is re-checked when one changes.
+    involved: tuple[str, ...] = ()
 
 
 def _number_key(value: str | None) -> str | None:
@@ -67,7 +70,10 @@ def _with_derived_org_number(candidate: Candidate) -> Candidate:
 class CandidateIndex:
     """Candidates indexed by each identifying key."""
 
-    def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
+    def __init__(self, candidates: Iterable[Candidate] = (), *, label: str = "record") -> None:
+        #: What a candidate is called in reasons ("Fortnox customer"), so an inbox
+        #: message never leaves the reader guessing which system an id belongs to.
+        self.label = label
         self._by: dict[str, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
         self._ids: set[str] = set()
         for candidate in candidates:
@@ -104,19 +110,29 @@ class CandidateIndex:
                     via[hit.id].append(field.replace("_", " "))
         if len(strong) > 1:
             listed = ", ".join(f"{c.id} ({'/'.join(via[c.id])})" for c in strong.values())
-            return Match("ambiguous", None, f"several records match: {listed}")
+            return Match("ambiguous", None, f"several {self.label}s match: {listed}", tuple(strong))
         if strong:
             (candidate,) = strong.values()
             clash = _contradiction(record, candidate)
             if clash:
-                return Match("ambiguous", candidate, f"{candidate.id} matches but {clash}")
+                return Match(
+                    "ambiguous",
+                    candidate,
+                    f"{self.label} {candidate.id} matches but {clash}",
+                    (candidate.id,),
+                )
             return Match("link", candidate, f"same {' and '.join(via[candidate.id])}")
         name = name_key(record.name)
         hits = [c for c in self._by["name"].get(name, []) if c.id not in excluded] if name else []
         hits = [c for c in hits if not _contradiction(record, c)]
         if len(hits) > 1:
             ids = ", ".join(c.id for c in hits)
-            return Match("ambiguous", None, f"several records have the name {record.name!r}: {ids}")
+            return Match(
+                "ambiguous",
+                None,
+                f"several {self.label}s have the name {record.name!r}: {ids}",
+                tuple(c.id for c in hits),
+            )
         if hits:
             return Match("link", hits[0], "same name")
         return Match("create", None, "no existing record matches")
