@@ -86,3 +86,23 @@ async def test_price_change_of_an_old_article_reaches_webcrm_next_cycle(world: W
     world.fortnox.ui.set_price("A", "601", 35)  # does not bump lastmodified
     await world.sync()
     assert catalogue(world)["601"][f"{P}Price"] == 35
+
+
+async def test_catalogue_item_edited_in_webcrm_is_put_back(world: World) -> None:
+    """The catalogue is Fortnox's: a person's edit in webCRM is undone on the next
+    Fortnox cycle, and a deleted item comes back, without touching Fortnox."""
+    new_article(world, "701", "Borr 6 mm", 12, 39)
+    new_article(world, "702", "Borr 8 mm", 14, 45)
+    await world.import_all()
+    items = catalogue(world)
+    world.webcrm.ui.update_catalogue_item(
+        items["701"][f"{P}Id"], **{f"{P}Price": 1, f"{P}Data2": "Fel namn"}
+    )
+    world.webcrm.ui.delete_catalogue_item(items["702"][f"{P}Id"])
+    await world.sync()
+    items = catalogue(world)
+    assert (items["701"][f"{P}Price"], items["701"][f"{P}Data2"]) == (39, "Borr 6 mm")
+    assert items["702"][f"{P}Price"] == 45
+    assert [w for w in world.fortnox.writes() if "/articles" in w.path] == []
+    await world.sync()
+    assert world.last_writes == 0

@@ -1,7 +1,9 @@
 """Articles: Fortnox → webCRM product catalogue, one way only.
 
 The catalogue (``QuotationLines/LinkedData``) has no change timestamp and is
-owned by Fortnox: an item that differs from its Fortnox article is put back.
+owned by Fortnox: an item that differs from what we last wrote (edited or
+deleted by a person in webCRM) is put back by ``catalogue_check`` every Fortnox
+cycle, at the cost of one unpaged catalogue read.
 Nothing is ever created in Fortnox from webCRM.
 
 List prices live in Fortnox's price lists, and a price change does not bump the
@@ -30,7 +32,11 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import SyncContext
 from wfsync.sync.links import hash_of, store_snapshots
-from wfsync.webcrm.mapping import article_catalogue_fields, article_from_catalogue
+from wfsync.webcrm.mapping import (
+    article_catalogue_fields,
+    article_from_catalogue,
+    catalogue_item_matches,
+)
 
 if TYPE_CHECKING:
     from wfsync.webcrm.models import CatalogueItem
@@ -103,8 +109,7 @@ class ArticleSync:
             ctx.report.count(KIND, "updated_webcrm")
             item_id = created
         elif item is not None:
-            current = article_from_catalogue(item, self.slots)
-            if current is not None and hash_of(current) == hash_of(article):
+            if catalogue_item_matches(item, article, self.slots):
                 ctx.report.count(KIND, "unchanged")
             elif ctx.dry_run:
                 ctx.plan(KIND, "update", "webcrm", ident)
@@ -159,6 +164,28 @@ class ArticleSync:
         numbers = [item.article_number async for item in listing]
         for number in numbers:
             await self.handle(number)
+
+    async def catalogue_check(self) -> None:
+        """Every Fortnox cycle: put back catalogue items a person edited or deleted in
+        webCRM. The catalogue has no change feed, so its one unpaged list (shared with
+        the rest of the run) is compared with what we last wrote; only items that
+        differ cost more calls (a fresh read of the Fortnox article and one write)."""
+        catalogue = await self.catalogue()
+        for link in self.ctx.store.links(KIND, state="active"):
+            number = link.fortnox_id
+            if not number or link.webcrm_snapshot is None:
+                continue
+            item = catalogue.get(number)
+            written = Article.model_validate(link.webcrm_snapshot)
+            if item is not None and catalogue_item_matches(item, written, self.slots):
+                continue
+            log.info("catalogue item for article %s changed in webCRM: putting it back", number)
+            async with self.ctx.guard(KIND, "fortnox", number, "sync"):
+                article = await self.read(number)
+                if article is None or not article.active:
+                    await self._withdraw(number, link, "deleted" if article is None else "inactive")
+                else:
+                    await self._publish(article, link)
 
     async def price_scan(self) -> None:
         """Every Fortnox cycle: one pass over the article list (500 a page), whose

@@ -232,6 +232,7 @@ class SyncEngine:
             articles = ArticleSync(ctx)
             article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
             await articles.feed(article_cursor - FORTNOX_OVERLAP if article_cursor else None)
+            await articles.catalogue_check()
             order_cursor = _parse(self.store.get_cursor("fortnox", "orders"))
             deliveries = DeliverySync(ctx)
             await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)

@@ -208,6 +208,27 @@ def article_catalogue_fields(article: Article, slots: CatalogueSlots) -> dict[st
     return dto
 
 
+def catalogue_item_matches(item: CatalogueItem, article: Article, slots: CatalogueSlots) -> bool:
+    """Whether a catalogue item already shows ``article`` (what we would write is there).
+
+    Compared as the catalogue stores it: the article's VAT and active flag have no
+    column, and prices compare as numbers (``39`` is ``39.0``)."""
+    shown = article_from_catalogue(item, slots)
+    if shown is None:
+        return False
+
+    def text(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    return (
+        shown.article_number == article.article_number
+        and shown.name == text(article.name)
+        and shown.unit == text(article.unit)
+        and shown.list_price == _decimal(_money(article.list_price))
+        and shown.cost_price == _decimal(_money(article.cost_price))
+    )
+
+
 def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
