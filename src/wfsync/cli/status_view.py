@@ -5,24 +5,22 @@ every inbox entry carries what an admin needs to act without opening either
 system: the record's name, its ids in both systems, the field and value at
 fault when known, the vendor's own words, a plain explanation with the fix
 (:mod:`wfsync.explain`), and whether it is retried every cycle or waits for
-someone to edit the record. Sync code may store ``name``, ``webcrm_id``,
-``fortnox_id``, ``field``, ``value`` and ``waiting`` in a failure's ``detail``;
-where it has not, they are recovered from the message and the link store.
+someone to edit the record. Entries are built by :mod:`wfsync.inbox`, shared
+with the console.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.table import Table
 
 from wfsync.cli.app import err_console
-from wfsync.explain import explain_failure, failing_field, vendor_message
+from wfsync.inbox import inbox_entry
 from wfsync.runtime.events_health import read_health
-from wfsync.state import Failure, StateStore
+from wfsync.state import StateStore
 
-__all__ = ["collect_status", "describe_counts", "inbox_entry", "print_events", "print_status"]
+__all__ = ["collect_status", "describe_counts", "print_events", "print_status"]
 
 DIRECTIONS = ("webcrm", "fortnox", "import", "retry", "event")
 _TITLES = {
@@ -50,7 +48,6 @@ _ACTIONS = {
     "ignored": "left alone (other Type, or inactive)",
 }
 _ENTITIES = {"customer": "customers", "article": "articles", "delivery": "deliveries"}
-_NAMED = re.compile(r"^(?P<name>.+?) \((?:webCRM|Fortnox)[^)]*\)")
 
 
 def describe_counts(counts: dict[str, int]) -> str:
@@ -69,52 +66,6 @@ def describe_counts(counts: dict[str, int]) -> str:
         f"{entity}: {', '.join(text for _, text in sorted(parts))}"
         for entity, parts in sorted(grouped.items())
     )
-
-
-def _name_from(message: str) -> str | None:
-    named = _NAMED.match(message)
-    return named.group("name") if named else None
-
-
-def inbox_entry(store: StateStore, failure: Failure) -> dict[str, Any]:
-    """One error-inbox entry with everything needed to act on it."""
-    detail = failure.detail or {}
-    ids = {"webcrm": detail.get("webcrm_id"), "fortnox": detail.get("fortnox_id")}
-    ids[failure.source] = ids.get(failure.source) or failure.source_id
-    link = None
-    if failure.source == "webcrm":
-        link = store.get_link(failure.kind, webcrm_id=failure.source_id)
-    elif failure.source == "fortnox":
-        link = store.get_link(failure.kind, fortnox_id=failure.source_id)
-    if link is not None:
-        ids["webcrm"] = ids["webcrm"] or link.webcrm_id
-        ids["fortnox"] = ids["fortnox"] or link.fortnox_id
-    snapshot = (link.webcrm_snapshot or link.fortnox_snapshot or {}) if link else {}
-    name = detail.get("name") or _name_from(failure.message) or snapshot.get("name")
-    waiting = detail.get("waiting")
-    if waiting is None:
-        waiting = detail.get("retry") == "on_change"
-    return {
-        "id": failure.id,
-        "kind": failure.kind,
-        "source": failure.source,
-        "source_id": failure.source_id,
-        "name": name,
-        "webcrm_id": ids["webcrm"],
-        "fortnox_id": ids["fortnox"],
-        "field": detail.get("field")
-        or failing_field(failure.source, failure.code, failure.message),
-        "value": detail.get("value"),
-        "operation": failure.operation,
-        "message": failure.message,
-        "vendor_message": vendor_message(failure.message),
-        "explanation": explain_failure(failure.source, failure.code, failure.message),
-        "code": failure.code,
-        "waiting": bool(waiting),
-        "attempts": failure.attempts,
-        "first_seen": failure.first_seen,
-        "last_seen": failure.last_seen,
-    }
 
 
 def collect_status(store: StateStore) -> dict[str, Any]:

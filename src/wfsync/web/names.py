@@ -13,19 +13,16 @@ import logging
 from typing import Final
 
 from wfsync.http.errors import WfsyncError
+from wfsync.inbox import name_key
 from wfsync.state import Failure, StateStore
 from wfsync.sync.engine import SyncEngine
 
-__all__ = ["cached_names", "look_up_names", "name_key", "unnamed"]
+__all__ = ["cached_names", "look_up_names", "unnamed"]
 
 log = logging.getLogger("wfsync.web.names")
 
 #: At most this many reads per page load.
 LOOKUPS_PER_PAGE: Final = 20
-
-
-def name_key(failure: Failure) -> str:
-    return f"name.{failure.kind}.{failure.source}.{failure.source_id}"
 
 
 def cached_names(store: StateStore) -> dict[str, str]:

@@ -12,15 +12,15 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from wfsync.config import Settings
-from wfsync.explain import explain_failure, failing_field, vendor_message
+from wfsync.inbox import inbox_entry, name_and_number
 from wfsync.runtime.alerts import active_alerts
 from wfsync.runtime.events_health import read_health
 from wfsync.runtime.heartbeat import read_heartbeat
 from wfsync.runtime.overrides import can_override, other_value
 from wfsync.runtime.pause import DIRECTIONS, paused
-from wfsync.state import Conflict, Failure, Link, RunRecord, StateStore
+from wfsync.state import Conflict, Failure, RunRecord, StateStore
 from wfsync.state.db import redact
-from wfsync.web.names import cached_names, name_key
+from wfsync.web.names import cached_names
 
 __all__ = [
     "conflict_rows",
@@ -35,9 +35,6 @@ __all__ = [
 #: How each system calls our kinds in its own user interface (for record links).
 WEBCRM_KINDS: Final = {"customer": "organisation", "article": "product", "delivery": "delivery"}
 FORTNOX_KINDS: Final = {"customer": "customers", "article": "articles", "delivery": "orders"}
-#: Snapshot fields that name a record, best first.
-NAME_FIELDS: Final = ("name", "text")
-NUMBER_FIELDS: Final = ("customer_number", "article_number", "order_number", "invoice_number")
 WRITE_ACTIONS: Final = ("created", "updated", "linked")
 SKIP_ACTIONS: Final = ("unchanged", "ignored", "paused", "waiting", "skipped")
 
@@ -59,17 +56,6 @@ def links_to(
         if fortnox_id
         else None,
     }
-
-
-def _name_and_number(link: Link | None) -> tuple[str | None, str | None]:
-    if link is None:
-        return None, None
-    snap = {**(link.webcrm_snapshot or {}), **(link.fortnox_snapshot or {})}
-    name = next((str(snap[k]) for k in NAME_FIELDS if snap.get(k)), None)
-    number = next((str(snap[k]) for k in NUMBER_FIELDS if snap.get(k)), None)
-    if name is None and link.kind == "delivery":
-        name = f"{link.fortnox_type or 'order'} {link.fortnox_id}"
-    return name, number or link.fortnox_id
 
 
 # ---- overview -------------------------------------------------------------------
@@ -133,49 +119,16 @@ def _inbox_row(
     retry_pending: bool,
     names: dict[str, str],
 ) -> dict[str, Any]:
-    detail = failure.detail or {}
-    ids: dict[str, str | None] = {"webcrm_id": None, "fortnox_id": None}
-    ids[f"{failure.source}_id"] = failure.source_id
-    link = None
-    try:
-        link = store.get_link(failure.kind, **{f"{failure.source}_id": failure.source_id})
-    except LookupError:
-        link = None
-    if link is not None:
-        ids = {"webcrm_id": link.webcrm_id, "fortnox_id": link.fortnox_id}
-    for key in ("webcrm_id", "fortnox_id"):
-        if detail.get(key):
-            ids[key] = str(detail[key])
-    name, number = _name_and_number(link)
-    name = detail.get("name") or name or names.get(name_key(failure)) or None
-    ftype = link.fortnox_type if link else None
-    waiting = detail.get("waiting")
-    if waiting is None:
-        waiting = detail.get("retry") == "on_change"
+    row = inbox_entry(store, failure, names)
     return {
-        "id": failure.id,
-        "kind": failure.kind,
-        "source": failure.source,
-        "source_id": failure.source_id,
-        "operation": failure.operation,
-        "name": name,
-        "number": number,
-        **ids,
-        **links_to(settings, failure.kind, ids["webcrm_id"], ids["fortnox_id"], ftype),
-        "field": detail.get("field")
-        or failing_field(failure.source, failure.code, failure.message),
-        "value": detail.get("value"),
-        "message": failure.message,
-        "vendor_message": vendor_message(failure.message),
-        "code": failure.code,
-        "explanation": explain_failure(failure.source, failure.code, failure.message),
-        "attempts": failure.attempts,
+        **row,
+        **links_to(
+            settings, failure.kind, row["webcrm_id"], row["fortnox_id"], row["fortnox_type"]
+        ),
         "first_seen": _iso(failure.first_seen),
         "last_seen": _iso(failure.last_seen),
-        "status": failure.status,
-        "waiting": bool(waiting),
         "retry_pending": retry_pending,
-        "raw": detail,
+        "raw": failure.detail or {},
     }
 
 
@@ -196,7 +149,7 @@ def _conflict_row(store: StateStore, settings: Settings, conflict: Conflict) -> 
     link = None
     if conflict.webcrm_id:
         link = store.get_link(conflict.kind, webcrm_id=conflict.webcrm_id)
-    name, number = _name_and_number(link)
+    name, number = name_and_number(link)
     return {
         "id": conflict.id,
         "kind": conflict.kind,
@@ -238,7 +191,7 @@ def search_records(store: StateStore, query: str, kind: str | None) -> list[dict
         if kind and kind != each:
             continue
         for link in store.links(each):
-            name, number = _name_and_number(link)
+            name, number = name_and_number(link)
             haystack = [name, number, link.webcrm_id, link.fortnox_id]
             if needle and not any(needle in (h or "").casefold() for h in haystack):
                 continue
@@ -263,7 +216,7 @@ def record_detail(
     link = next((x for x in store.links(kind) if x.id == link_id), None)
     if link is None:
         return None
-    name, number = _name_and_number(link)
+    name, number = name_and_number(link)
     fields = sorted(set(link.webcrm_snapshot or {}) | set(link.fortnox_snapshot or {}))
     history = store.history(kind, webcrm_id=link.webcrm_id, fortnox_id=link.fortnox_id)
     return {
