@@ -45,13 +45,13 @@ from wfsync.config import (
     WebcrmSettings,
 )
 from wfsync.fortnox.event_socket import asgi_connector
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.runtime.events import EventRuntime
 from wfsync.runtime.schedule import plan_from_settings
 from wfsync.runtime.scheduler import Scheduler, jobs_from_settings
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 GOAL_P95 = 10.0
 CUSTOMERS = 10

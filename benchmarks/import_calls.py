@@ -24,10 +24,10 @@ import httpx
 
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 #: Feeds polled per quiet cycle: customers, articles, the article price scan,
 #: orders, invoices / login + organisations + deliveries.

@@ -23,12 +23,12 @@ from tests.sync.conftest import CLIENT_ID, CLIENT_SECRET, World
 from tests.web.conftest import PASSWORD, set_password, sim_engine
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.runtime.heartbeat import beat
 from wfsync.runtime.runner import Runner
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import StateStore
 from wfsync.web import create_app
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

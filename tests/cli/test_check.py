@@ -22,10 +22,10 @@ from tests.servers import serve
 import wfsync.cli.check_cmd  # noqa: F401  (registers `check` until wfsync.cli imports it)
 from wfsync.cli import run
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.fortnox.tokens import TokenSet
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator, default_custom_fields
 from wfsync.state import SqlTokenStore, StateStore
-from wfsync.webcrm.simulator import WebcrmSimulator, default_custom_fields
 
 CLIENT_ID = "wfsync-test"
 SECRET = "client-secret-1"

@@ -27,11 +27,11 @@ from wfsync.cli import run
 from wfsync.clock import FakeClock
 from wfsync.config import load_config
 from wfsync.fortnox.client import FortnoxClient
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.fortnox.tokens import TokenSet
 from wfsync.setup.redirect import CallbackPage, RedirectError, RedirectReceiver
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import SqlTokenStore, StateStore
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 CLIENT_ID = "wfsync-test"
 SECRET = "client-secret-1"

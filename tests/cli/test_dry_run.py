@@ -11,11 +11,11 @@ import pytest
 from wfsync.cli.sync_cmds import _print_report
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
+from wfsync.simulators.webcrm.standalone import SAMPLES
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
-from wfsync.webcrm.simulator import WebcrmSimulator
-from wfsync.webcrm.simulator.standalone import SAMPLES
 
 
 @pytest.fixture

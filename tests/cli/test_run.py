@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from tests.servers import serve
 
-from wfsync.fortnox.simulator import FortnoxSimulator
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 WFSYNC = str(Path(sys.executable).with_name("wfsync"))
 

@@ -21,9 +21,9 @@ import pytest
 from tests.cli.test_run import WFSYNC, wfsync
 from tests.servers import serve
 
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.runtime.events_webcrm import HOOK_PATH
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 
 def _free_port() -> int:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from tests.cli.test_run import WFSYNC, configured, wfsync  # noqa: F401  (fixture)
 
-from wfsync.fortnox.simulator import FortnoxSimulator
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 PASSWORD = "a-long-password"
 

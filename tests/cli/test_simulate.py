@@ -13,13 +13,13 @@ from tests.servers import serve
 from wfsync.cli import run
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, WebcrmSettings, load_config
-from wfsync.fortnox.simulator import FortnoxSimulator
-from wfsync.fortnox.simulator import build_standalone_app as build_fortnox
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.fortnox import build_standalone_app as build_fortnox
+from wfsync.simulators.webcrm import WebcrmSimulator
+from wfsync.simulators.webcrm import build_standalone_app as build_webcrm
+from wfsync.simulators.webcrm.standalone import SAMPLES
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
-from wfsync.webcrm.simulator import WebcrmSimulator
-from wfsync.webcrm.simulator import build_standalone_app as build_webcrm
-from wfsync.webcrm.simulator.standalone import SAMPLES
 
 
 async def _trial(sample: str, tmp_path: Path, clock: FakeClock) -> StateStore:

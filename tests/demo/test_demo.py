@@ -39,8 +39,8 @@ from wfsync.demo.script import Step
 from wfsync.demo.session import story_start
 from wfsync.demo.world import DemoClock, SeedError, load_seed_file
 from wfsync.http.errors import ConfigError
+from wfsync.simulators.webcrm import DEMO_AUTH_CODE
 from wfsync.sync.engine import Progress
-from wfsync.webcrm.simulator import DEMO_AUTH_CODE
 
 START = datetime(2026, 1, 15, 7, 57, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]

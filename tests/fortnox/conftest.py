@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 SIM_CLIENT_ID = "test-client"
 SIM_CLIENT_SECRET = "test-secret"

@@ -18,9 +18,9 @@ from pydantic import SecretStr
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings
 from wfsync.fortnox import FileTokenStore, FortnoxClient, MemoryTokenStore, TokenSet
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.http.errors import AuthError
 from wfsync.http.retry import RetryPolicy
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 CLIENT_ID = "wfsync-test"
 SECRET = "s3cret"

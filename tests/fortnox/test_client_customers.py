@@ -13,9 +13,9 @@ from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings
 from wfsync.fortnox import API_BLANK, FortnoxClient, MemoryTokenStore
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.http.errors import NotFoundError, PermissionDeniedError, ValidationError
 from wfsync.http.retry import RetryPolicy
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 CLIENT_ID, SECRET = "wfsync-test", "s3cret"
 

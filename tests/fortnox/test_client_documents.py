@@ -14,9 +14,9 @@ from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings
 from wfsync.fortnox import API_BLANK, FortnoxClient, MemoryTokenStore
 from wfsync.fortnox.mapping import article_from_fortnox
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.http.errors import LockedError, NotFoundError, ServerError, ValidationError
 from wfsync.http.retry import RetryPolicy
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 CLIENT_ID, SECRET = "wfsync-test", "s3cret"
 

@@ -13,9 +13,9 @@ from pydantic import SecretStr
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings
 from wfsync.fortnox import FortnoxClient, MemoryTokenStore
-from wfsync.fortnox.simulator import FortnoxSimulator
 from wfsync.http.errors import RateLimitError, ServerError, TransportError
 from wfsync.http.retry import RetryPolicy
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 CLIENT_ID, SECRET = "wfsync-test", "s3cret"
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 
 async def _article(http: httpx.AsyncClient, **fields: object) -> httpx.Response:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 TOKEN_URL = "https://apps.fortnox.se/oauth-v1/token"
 SIM_CLIENT_ID = "test-client"  # registered by the fortnox_sim fixture

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 
 def _customers(sim: FortnoxSimulator, count: int) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 ROWS_LINKED = (
     "En eller flera rader har koppling till en order, det går därför inte att uppdatera "

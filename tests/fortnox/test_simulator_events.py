@@ -12,7 +12,7 @@ with warnings.catch_warnings():  # starlette nags about httpx; it is what we hav
     from starlette.testclient import TestClient, WebSocketTestSession
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
 
 SECRET = "s3cret"
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.fortnox.simulator import ApiProblem, FortnoxSimulator, build_standalone_app
+from wfsync.simulators.fortnox import ApiProblem, FortnoxSimulator, build_standalone_app
 
 
 def test_sample_data_is_swedish_and_covers_every_lifecycle(clock: FakeClock) -> None:

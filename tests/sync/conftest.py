@@ -17,10 +17,10 @@ import pytest
 
 from wfsync.clock import FakeClock
 from wfsync.config import FortnoxSettings, Settings, StateSettings, SyncSettings, WebcrmSettings
-from wfsync.fortnox.simulator import FortnoxSimulator
+from wfsync.simulators.fortnox import FortnoxSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 CLIENT_ID = "wfsync-test"
 CLIENT_SECRET = "s3cret-for-tests"

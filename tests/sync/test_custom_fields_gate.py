@@ -6,7 +6,7 @@ import pytest
 
 from tests.sync.conftest import World
 from wfsync.http.errors import ConfigError
-from wfsync.webcrm.simulator import WebcrmSimulator, default_custom_fields
+from wfsync.simulators.webcrm import WebcrmSimulator, default_custom_fields
 
 
 def swap_webcrm(world: World, custom_fields: dict[str, str]) -> None:

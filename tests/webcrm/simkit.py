@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 AUTH_CODE = "3f2c9a4e-8b1d-4e7a-9c2f-6d5e4b3a2f10"
 BASE_URL = "http://api.webcrm.test"

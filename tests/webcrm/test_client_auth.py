@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from wfsync.clock import FakeClock
 from wfsync.config import WebcrmSettings
 from wfsync.http.errors import AuthError
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.webcrm import WebcrmClient
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pydantic import SecretStr
 from wfsync.clock import FakeClock
 from wfsync.config import CustomFields, WebcrmSettings
 from wfsync.http.errors import ConfigError, ValidationError
+from wfsync.simulators.webcrm import WebcrmSimulator
+from wfsync.simulators.webcrm.tenant import default_custom_fields
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import MissingCustomFieldError, check_custom_fields
-from wfsync.webcrm.simulator import WebcrmSimulator
-from wfsync.webcrm.simulator.tenant import default_custom_fields
 
 
 async def connect(sim: WebcrmSimulator, clock: FakeClock) -> WebcrmClient:

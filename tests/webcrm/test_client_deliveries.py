@@ -13,9 +13,9 @@ from wfsync.clock import FakeClock
 from wfsync.config import CatalogueSlots, WebcrmSettings
 from wfsync.domain.models import Article
 from wfsync.http.errors import NotFoundError, ValidationError
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.mapping import article_catalogue_fields, article_from_catalogue
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 
 @pytest.fixture

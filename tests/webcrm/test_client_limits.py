@@ -13,8 +13,8 @@ from wfsync.clock import FakeClock
 from wfsync.config import WebcrmSettings
 from wfsync.http.errors import ServerError, TransportError
 from wfsync.http.retry import RetryPolicy
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.webcrm import WebcrmClient
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 
 @pytest.fixture

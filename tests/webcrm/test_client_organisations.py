@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from wfsync.clock import FakeClock
 from wfsync.config import WebcrmSettings
 from wfsync.http.errors import ApiError, NotFoundError, ValidationError
+from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.webcrm import WebcrmClient
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 
 class CreateAnswersNothing(httpx.AsyncBaseTransport):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 from .simkit import api, catalogue_item, create, new_delivery, new_line, new_organisation
 

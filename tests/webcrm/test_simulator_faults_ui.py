@@ -11,7 +11,7 @@ import pytest
 
 from wfsync.clock import FakeClock
 from wfsync.http.errors import ConfigError
-from wfsync.webcrm.simulator import (
+from wfsync.simulators.webcrm import (
     DEMO_AUTH_CODE,
     UI_USER,
     SimulatedTimeout,
@@ -296,3 +296,15 @@ async def test_rate_limiter_reports_usage_per_token(sim: WebcrmSimulator, clock:
         used_later = sim.rate_limiter.used(AUTH_CODE)
     assert used_now == 3  # login + two reads
     assert used_later == 0
+
+
+async def test_malformed_answer_after_the_request_was_carried_out(sim: WebcrmSimulator) -> None:
+    """The proxy-page case: the create happened, the client only sees HTML."""
+    async with api(sim) as client:
+        sim.faults.add("/Organisations", method="POST", malformed="<html>Bad gateway</html>")
+        answer = await client.post(
+            "/Organisations", json={"OrganisationId": 0, "OrganisationName": "Garbled AB"}
+        )
+        listed = (await client.get("/Organisations")).json()
+    assert (answer.status_code, answer.text) == (200, "<html>Bad gateway</html>")
+    assert [org["OrganisationName"] for org in listed] == ["Garbled AB"]

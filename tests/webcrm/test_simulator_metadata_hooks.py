@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 from .simkit import AUTH_CODE, api, new_organisation
 

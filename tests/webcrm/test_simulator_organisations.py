@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 from .simkit import TIMESTAMP, api, create, new_organisation
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wfsync.clock import FakeClock
-from wfsync.webcrm.simulator import WebcrmSimulator
+from wfsync.simulators.webcrm import WebcrmSimulator
 
 from .simkit import api, catalogue_item, create, new_delivery, new_organisation
 

@@ -7,7 +7,7 @@ systems, so the README's trial (import, then ``sync --once``) leaves the error
 inbox empty; ``--sample messy`` is the older webCRM sample that does not fit
 Fortnox, for seeing the error inbox at work. ``edit`` is the person at the
 keyboard of the simulated Fortnox or webCRM: it asks a running simulator to
-make an edit through its user interface (:mod:`wfsync.simulator_ui`).
+make an edit through its user interface (:mod:`wfsync.simulators.ui_bridge`).
 """
 
 from __future__ import annotations
@@ -61,11 +61,11 @@ def _serve(
     ensure_can_listen(host, port)
     base_url = f"http://{host}:{port}"
     if system is System.fortnox:
-        from wfsync.fortnox.simulator import build_standalone_app as build_fortnox
+        from wfsync.simulators.fortnox import build_standalone_app as build_fortnox
 
         asgi, banner = build_fortnox(seed=seed, empty=empty, base_url=base_url)
     else:
-        from wfsync.webcrm.simulator import build_standalone_app as build_webcrm
+        from wfsync.simulators.webcrm import build_standalone_app as build_webcrm
 
         asgi, banner = build_webcrm(seed=seed, empty=empty, base_url=base_url, sample=sample.value)
     # Plain print, not rich: rich wraps long lines, and a wrapped token breaks the paste.

@@ -27,8 +27,8 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wfsync.demo.world import DEMO_CLIENT_SECRET, DemoWorld
-from wfsync.fortnox.simulator import DEMO_CLIENT_ID
 from wfsync.http.errors import ConfigError
+from wfsync.simulators.fortnox import DEMO_CLIENT_ID
 
 __all__ = ["DemoSockets", "LiveServer", "bind_sockets", "credentials_banner"]
 

@@ -94,6 +94,7 @@ async def _live(
 ) -> None:
     world.clock.go_live()
     world.webcrm.faults.real_server = True
+    world.fortnox.faults.real_server = True
     server = LiveServer(world, sockets)
     serving = asyncio.create_task(server.serve())
     await server.started()

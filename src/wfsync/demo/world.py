@@ -28,14 +28,14 @@ from pydantic import SecretStr
 
 from wfsync.clock import FakeClock, utcnow
 from wfsync.config import FortnoxSettings, Settings, StateSettings, SyncSettings, WebcrmSettings
-from wfsync.fortnox.simulator import DEMO_CLIENT_ID, FortnoxSimulator
-from wfsync.fortnox.simulator.errors import ApiProblem as FortnoxProblem
-from wfsync.fortnox.simulator.seed import sample_data as fortnox_sample
 from wfsync.http.errors import ConfigError
+from wfsync.simulators.fortnox import DEMO_CLIENT_ID, FortnoxSimulator
+from wfsync.simulators.fortnox.errors import ApiProblem as FortnoxProblem
+from wfsync.simulators.fortnox.seed import sample_data as fortnox_sample
+from wfsync.simulators.webcrm import DEMO_AUTH_CODE, WebcrmSimulator
+from wfsync.simulators.webcrm.errors import ApiProblem as WebcrmProblem
+from wfsync.simulators.webcrm.seed_data import sample_data as webcrm_sample
 from wfsync.state import StateStore
-from wfsync.webcrm.simulator import DEMO_AUTH_CODE, WebcrmSimulator
-from wfsync.webcrm.simulator.errors import ApiProblem as WebcrmProblem
-from wfsync.webcrm.simulator.seed_data import sample_data as webcrm_sample
 
 __all__ = [
     "DEMO_CLIENT_SECRET",

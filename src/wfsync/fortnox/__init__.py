@@ -1,6 +1,6 @@
-"""Fortnox: API client (OAuth2 with rotating refresh tokens), models, mapping, simulator.
+"""Fortnox: API client (OAuth2 with rotating refresh tokens), models, mapping.
 
-Import the client from here; the simulator lives in :mod:`wfsync.fortnox.simulator`.
+Import the client from here; the simulator lives in :mod:`wfsync.simulators.fortnox`.
 """
 
 from wfsync.fortnox.auth import FortnoxAuth

@@ -1,6 +1,6 @@
 """webCRM: the async API client, its records, and the mapping to canonical models.
 
-The simulator (``wfsync.webcrm.simulator``) lives beside it and is imported
+The simulator (``wfsync.simulators.webcrm``) lives apart and is imported
 separately so that the client never drags in FastAPI.
 """
 
