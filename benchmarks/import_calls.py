@@ -30,9 +30,10 @@ from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
 
 #: Feeds polled per quiet cycle: customers, articles, the article price scan,
-#: orders, invoices / login + organisations + deliveries.
+#: orders, invoices / login + organisations + deliveries + the catalogue (which has
+#: no change feed: one unpaged read shows an item a person edited).
 QUIET_FORTNOX = 5
-QUIET_WEBCRM = 3
+QUIET_WEBCRM = 4
 
 
 async def run(customers: int, articles: int, state_dir: Path) -> int:

@@ -323,3 +323,28 @@ async def test_where_agrees_with_a_reference_evaluator(
     assert response.status_code == 200, response.text
     expected = [n for n, (city, owner) in enumerate(records, start=1) if predicate(city, owner)]
     assert [row["OrganisationId"] for row in response.json()] == expected
+
+
+async def test_paging_sees_writes_made_between_pages(sim: WebcrmSimulator) -> None:
+    """A query result is reused across pages only while nothing changed: a write (or
+    a rendering switch) between two pages is in the next page, as on the server."""
+    for n in range(5):
+        sim.ui.create_organisation(OrganisationName=f"Org {n}")
+    script = (
+        "SELECT OrganisationName, OrganisationUpdatedAt FROM Organisation ORDER BY OrganisationName"
+    )
+    async with api(sim) as client:
+
+        async def page(number: int) -> list[Any]:
+            response = await client.get(
+                "/Queries", params={"script": script, "Page": number, "Size": 2}
+            )
+            assert response.status_code == 200, response.text
+            return [row["OrganisationName"] for row in response.json()]
+
+        assert await page(1) == ["Org 0", "Org 1"]
+        sim.ui.create_organisation(OrganisationName="Org 00")
+        assert await page(2) == ["Org 1", "Org 2"]  # the new row sorts before
+        sim.quirks.timestamps_with_offset = True
+        response = await client.get("/Queries", params={"script": script, "Page": 1, "Size": 1})
+    assert response.json()[0]["OrganisationUpdatedAt"].endswith("+00:00")

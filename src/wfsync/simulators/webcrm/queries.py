@@ -13,11 +13,18 @@ Semantics (reference §9.1, §11; decisions in docs/webcrm-simulator.md):
   non-date against a date column) is a 400, as is an unknown column.
 * Rows are flat objects keyed by DTO names plus ``RowNumber`` (1-based over the
   whole result) and a few internal columns real rows carry; paging applies.
+
+Paging reads one result: the rows of a script are computed once and kept while
+the table is unchanged (its revision) and rendered the same way (the quirks), so
+reading 10,000 rows in pages costs one evaluation, not one per page. A write
+between pages gives the next page a fresh evaluation, as offset paging on the
+real server does.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +53,8 @@ from wfsync.simulators.webcrm.values import parse_datetime, render
 __all__ = ["QueryEngine", "register"]
 
 Truth = bool | None
+#: Query results kept for paging (the least recently read are dropped first).
+RESULTS_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -115,13 +124,26 @@ class QueryEngine:
             _linked_data_table(backend.catalogue),
         ]
         self._tables = {table.name.casefold(): table for table in tables}
+        self._results: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
 
     def run(self, script: str) -> list[dict[str, Any]]:
-        """All result rows of ``script`` (paging is the caller's job)."""
+        """All result rows of ``script`` (paging is the caller's job; do not mutate)."""
         query = parse_query(script)
         table = self._tables.get(query.table.casefold())
         if table is None:
             raise BadRequest(f"Invalid object name '{query.table}'.")
+        key = (script, table.name, table.collection.revision, repr(table.collection.quirks))
+        rows = self._results.get(key)
+        if rows is None:
+            rows = self._evaluate(table, query)
+            self._results[key] = rows
+            while len(self._results) > RESULTS_KEPT:
+                self._results.popitem(last=False)
+        else:
+            self._results.move_to_end(key)
+        return rows
+
+    def _evaluate(self, table: Table, query: Query) -> list[dict[str, Any]]:
         selected = (
             list(table.columns.values())
             if query.columns is None

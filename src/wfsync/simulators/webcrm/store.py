@@ -58,6 +58,8 @@ class Collection:
     _next_id: int = 1
     #: property → normalised value → ids; built on first lookup, then kept current.
     _indexes: dict[str, dict[Any, set[int]]] = field(default_factory=dict)
+    #: Bumped by every write, so a query result can be kept while nothing changed.
+    revision: int = 0
 
     # -- reading ------------------------------------------------------------
 
@@ -152,6 +154,7 @@ class Collection:
         self.get(record_id)
         self._unindex(record_id)
         del self._rows[record_id]
+        self.revision += 1
         self._notify("Delete", record_id)
 
     def clear(self) -> None:
@@ -163,6 +166,7 @@ class Collection:
     def _store(self, record_id: int, record: Record) -> None:
         self._unindex(record_id)
         self._rows[record_id] = record
+        self.revision += 1
         for name, index in self._indexes.items():
             index.setdefault(_index_key(record[name]), set()).add(record_id)
 
