@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.chaos import Chaos
-from tests.sync.conftest import World
+from tests.scenario.sync.conftest import World
 
 from wfsync.clock import FakeClock
 

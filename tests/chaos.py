@@ -1,7 +1,7 @@
 """Seeded chaos: random human edits on both simulators, injected faults and killed
 runs, then quiet cycles — and a judgement of the end state on both sides.
 
-Used by ``tests/sync/test_chaos.py`` (small, in CI) and ``benchmarks/chaos.py``
+Used by ``tests/scenario/sync/test_chaos.py`` (small, in CI) and ``benchmarks/chaos.py``
 (thousands of edits). Everything random comes from one ``random.Random(seed)``;
 a failure prints the seed, and ``CHAOS_SEED=<seed>`` replays it.
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from tests.sync.conftest import World
+from tests.scenario.sync.conftest import World
 from wfsync.domain import CUSTOMER_FIELDS
 from wfsync.domain.normalise import same
 from wfsync.sync.customers import CustomerSync

@@ -1,0 +1,215 @@
+"""Customers both ways through the engine, against both simulators."""
+
+from __future__ import annotations
+
+from tests.scenario.sync.conftest import World
+
+ORG_FIELDS = dict(
+    OrganisationName="Bergström Bygg AB",
+    OrganisationType="Kund – Företag",
+    OrganisationAddress="Storgatan 1\nBox 12",
+    OrganisationPostCode="111 22",
+    OrganisationCity="Stockholm",
+    OrganisationCountry="Sverige",
+    OrganisationTelephone="08-123 45 67",
+    OrganisationWww="www.bergstrombygg.se",
+    OrganisationFax="08-123 45 68",
+    OrganisationVatNumber="SE556677889901",
+    OrganisationExtraCustom2="556677-8899",
+    OrganisationCustom1="Fakturavägen 5",
+    OrganisationCustom2="Plan 3",
+    OrganisationCustom3="411 05",
+    OrganisationCustom4="Göteborg",
+    OrganisationCustom5="Sverige",
+    OrganisationCustom6="30",
+    OrganisationCustom7="SEK",
+)
+
+
+async def test_new_webcrm_customer_reaches_fortnox_with_every_field(world: World) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**ORG_FIELDS)
+    await world.sync()
+    links = world.store.links("customer")
+    assert [link.webcrm_id for link in links] == [str(org_id)]
+    number = links[0].fortnox_id
+    customer = world.fortnox.ui.customer(number)
+    assert customer["Name"] == "Bergström Bygg AB"
+    assert customer["Type"] == "COMPANY"
+    assert customer["VisitingAddress"] == "Storgatan 1, Box 12"
+    assert customer["VisitingZipCode"] == "111 22"
+    assert customer["VisitingCity"] == "Stockholm"
+    assert customer["VisitingCountryCode"] == "SE"
+    assert customer["Phone1"] == "08-123 45 67"
+    assert customer["WWW"] == "www.bergstrombygg.se"
+    assert customer["Fax"] == "08-123 45 68"
+    assert customer["VATNumber"] == "SE556677889901"
+    assert customer["OrganisationNumber"] == "556677-8899"
+    assert (customer["Address1"], customer["Address2"]) == ("Fakturavägen 5", "Plan 3")
+    assert (customer["ZipCode"], customer["City"], customer["CountryCode"]) == (
+        "411 05",
+        "Göteborg",
+        "SE",
+    )
+    assert customer["TermsOfPayment"] == "30"
+    assert customer["Currency"] == "SEK"
+    # Fortnox owns the number: it is written back to webCRM.
+    org = world.webcrm.ui.organisation(org_id)
+    assert org["OrganisationExtraCustom1"] == number
+
+
+async def test_quiet_cycle_after_sync_writes_nothing(world: World) -> None:
+    await world.import_all()
+    world.webcrm.ui.create_organisation(**ORG_FIELDS)
+    await world.sync()
+    await world.sync()
+    assert world.last_writes == 0
+
+
+def company(name: str, **extra: object) -> dict[str, object]:
+    return {"OrganisationName": name, "OrganisationType": "Kund – Företag", **extra}
+
+
+async def test_fortnox_customer_reaches_webcrm_with_every_field(world: World) -> None:
+    await world.import_all()
+    number = world.fortnox.ui.create_customer(
+        Name="Lindqvist Konsult AB",
+        Type="COMPANY",
+        OrganisationNumber="559012-3450",
+        VATNumber="SE559012345001",
+        Phone1="031-70 80 90",
+        WWW="https://lindqvist.se",
+        Fax="031-70 80 91",
+        Address1="Box 4",
+        Address2="c/o Ekonomi",
+        ZipCode="411 01",
+        City="Göteborg",
+        CountryCode="SE",
+        VisitingAddress="Kungsgatan 9",
+        VisitingZipCode="411 19",
+        VisitingCity="Göteborg",
+        VisitingCountryCode="NO",
+        TermsOfPayment="10",
+        Currency="EUR",
+    )
+    await world.sync()
+    (link,) = world.store.links("customer")
+    assert link.fortnox_id == number
+    org = world.webcrm.ui.organisation(int(link.webcrm_id or 0))
+    assert org["OrganisationName"] == "Lindqvist Konsult AB"
+    assert org["OrganisationType"] == "Kund – Företag"
+    assert org["OrganisationExtraCustom1"] == number
+    assert org["OrganisationExtraCustom2"] == "559012-3450"
+    assert org["OrganisationVatNumber"] == "SE559012345001"
+    assert org["OrganisationTelephone"] == "031-70 80 90"
+    assert org["OrganisationWww"] == "https://lindqvist.se"
+    assert org["OrganisationFax"] == "031-70 80 91"
+    assert org["OrganisationAddress"] == "Kungsgatan 9"
+    assert (org["OrganisationPostCode"], org["OrganisationCity"]) == ("411 19", "Göteborg")
+    assert org["OrganisationCountry"] == "Norge"
+    assert (org["OrganisationCustom1"], org["OrganisationCustom2"]) == ("Box 4", "c/o Ekonomi")
+    assert (org["OrganisationCustom3"], org["OrganisationCustom4"]) == ("411 01", "Göteborg")
+    assert org["OrganisationCustom6"] == "10" and org["OrganisationCustom7"] == "EUR"
+
+
+async def test_private_customer_gets_the_private_type(world: World) -> None:
+    await world.import_all()
+    world.fortnox.ui.create_customer(Name="Anna Svensson", Type="PRIVATE")
+    await world.sync()
+    (link,) = world.store.links("customer")
+    org = world.webcrm.ui.organisation(int(link.webcrm_id or 0))
+    assert org["OrganisationType"] == "Kund – Privat"
+    world.webcrm.ui.create_organisation(OrganisationName="Bo Ek", OrganisationType="Kund – Privat")
+    await world.sync()
+    created = [lk for lk in world.store.links("customer") if lk.webcrm_id != link.webcrm_id]
+    assert world.fortnox.ui.customer(created[0].fortnox_id or "")["Type"] == "PRIVATE"
+
+
+async def test_edits_flow_both_ways_and_different_fields_are_both_kept(world: World) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**company("Alfa AB", OrganisationCity="Lund"))
+    await world.sync()
+    (link,) = world.store.links("customer")
+    number = link.fortnox_id or ""
+    world.webcrm.ui.update_organisation(org_id, OrganisationTelephone="046-11 22 33")
+    world.fortnox.ui.update_customer(number, Name="Alfa Sverige AB")
+    await world.sync()
+    customer = world.fortnox.ui.customer(number)
+    org = world.webcrm.ui.organisation(org_id)
+    assert customer["Phone1"] == "046-11 22 33"
+    assert customer["Name"] == "Alfa Sverige AB"
+    assert org["OrganisationName"] == "Alfa Sverige AB"
+    assert org["OrganisationTelephone"] == "046-11 22 33"
+    assert world.store.conflicts() == []
+    await world.sync()
+    assert world.last_writes == 0
+
+
+async def test_same_field_conflict_is_recorded_and_converges(world: World) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**company("Beta AB", OrganisationCity="Lund"))
+    await world.sync()
+    (link,) = world.store.links("customer")
+    number = link.fortnox_id or ""
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Malmö")
+    world.fortnox.ui.update_customer(number, VisitingCity="Ystad")
+    await world.sync()
+    (conflict,) = world.store.conflicts()
+    assert conflict.field == "visiting_city"
+    assert (conflict.webcrm_value, conflict.fortnox_value) == ("Malmö", "Ystad")
+    assert conflict.base_value == "Lund"
+    kept = conflict.resolved_value
+    assert kept in {"Malmö", "Ystad"}
+    assert world.fortnox.ui.customer(number)["VisitingCity"] == kept
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == kept
+    await world.sync()
+    assert world.last_writes == 0
+    assert len(world.store.conflicts()) == 1
+
+
+async def test_clearing_a_field_clears_it_on_the_other_side(world: World) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(
+        **company("Gamma AB", OrganisationFax="08-1", OrganisationWww="gamma.se")
+    )
+    await world.sync()
+    (link,) = world.store.links("customer")
+    world.webcrm.ui.update_organisation(org_id, OrganisationFax="")
+    await world.sync()
+    assert world.fortnox.ui.customer(link.fortnox_id or "")["Fax"] in (None, "")
+    world.fortnox.ui.update_customer(link.fortnox_id or "", WWW="API_BLANK")
+    await world.sync()
+    assert world.webcrm.ui.organisation(org_id)["OrganisationWww"] == ""
+
+
+async def test_only_configured_types_go_to_fortnox(world: World) -> None:
+    await world.import_all()
+    world.webcrm.ui.create_organisation(OrganisationName="Prospekt AB", OrganisationType="Prospekt")
+    world.webcrm.ui.create_organisation(OrganisationName="Lev AB", OrganisationType="Leverantör")
+    await world.sync()
+    assert world.store.links("customer") == []
+    assert world.fortnox.store.customers == {}
+
+
+async def test_type_changed_away_pauses_the_link_and_back_resumes(world: World) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**company("Delta AB"))
+    await world.sync()
+    (link,) = world.store.links("customer")
+    number = link.fortnox_id or ""
+    world.webcrm.ui.update_organisation(
+        org_id, OrganisationType="Leverantör", OrganisationCity="Kiruna"
+    )
+    await world.sync()
+    (paused,) = world.store.links("customer")
+    assert paused.state == "paused" and "Type" in (paused.note or "")
+    assert world.fortnox.ui.customer(number)["VisitingCity"] in (None, "")
+    world.fortnox.ui.update_customer(number, Phone1="0980-123")
+    await world.sync()
+    assert world.webcrm.ui.organisation(org_id)["OrganisationTelephone"] == ""
+    world.webcrm.ui.update_organisation(org_id, OrganisationType="Kund – Företag")
+    await world.sync()
+    (resumed,) = world.store.links("customer")
+    assert resumed.state == "active"
+    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Kiruna"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationTelephone"] == "0980-123"

@@ -1,0 +1,41 @@
+"""An import of a few hundred customers stays inside both rate limits."""
+
+from __future__ import annotations
+
+from tests.scenario.sync.conftest import World
+
+
+async def test_import_of_300_customers_respects_both_rate_limits(world: World) -> None:
+    for n in range(300):
+        world.fortnox.ui.create_customer(Name=f"Kund {n:03d} AB", City="Uppsala")
+    world.webcrm.ui.create_organisation(
+        OrganisationName="Kund 007 AB", OrganisationType="Kund – Företag"
+    )
+    started = world.clock.now()
+    report = await world.import_all()
+    assert [r for r in world.fortnox.requests if r.status == 429] == []
+    assert [r for r in world.webcrm.requests if r.status == 429] == []
+    assert len(world.store.links("customer")) == 300
+    assert report.counts["customer.created_webcrm"] == 299
+    assert report.counts["customer.linked"] == 1
+    calls = world.calls[-1]
+    # Fortnox: one list page + one full read per customer (+ article list, token).
+    assert calls["fortnox"] <= 300 + 5
+    # webCRM: login, field metadata (2), read all (2 pages of 250), batch-create
+    # (2 chunks), read back (2), catalogue.
+    assert calls["webcrm"] <= 12
+    # The Fortnox limit (25 per 5 s) is what bounds the time.
+    elapsed = (world.clock.now() - started).total_seconds()
+    assert elapsed >= (calls["fortnox"] - 25) / 25 * 5
+
+
+async def test_import_falls_back_to_single_creates_when_batch_is_refused(world: World) -> None:
+    for n in range(5):
+        world.fortnox.ui.create_customer(Name=f"Enstaka {n} AB")
+    world.webcrm.faults.add("/Organisations", method="PATCH", status=405, times=None)
+    report = await world.import_all()
+    names = sorted(o["OrganisationName"] for o in world.webcrm.backend.organisations.rows())
+    assert names == [f"Enstaka {n} AB" for n in range(5)]
+    assert len(world.store.links("customer")) == 5
+    assert world.store.failures() == [] and world.store.open_intents() == []
+    assert report.counts["customer.created_webcrm"] == 5

@@ -1,0 +1,79 @@
+"""`SyncEngine.sync_record`: the targeted sync of one record that events trigger."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scenario.sync.conftest import World
+
+COMPANY = {"OrganisationName": "Eventa AB", "OrganisationType": "Kund – Företag"}
+
+
+async def _linked_customer(world: World) -> tuple[int, str]:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**COMPANY)
+    await world.sync()
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.fortnox_id is not None
+    return org_id, link.fortnox_id
+
+
+async def test_a_fortnox_edit_crosses_with_one_targeted_sync_and_a_repeat_writes_nothing(
+    world: World,
+) -> None:
+    org_id, number = await _linked_customer(world)
+    world.fortnox.ui.update_customer(number, VisitingCity="Visby")
+    async with world.engine() as engine:
+        report = await engine.sync_record("fortnox", "customer", number)
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby"
+    assert report.counts["customer.updated_webcrm"] == 1
+    async with world.engine() as engine:
+        again = await engine.sync_record("fortnox", "customer", number)
+        await engine.sync_record("webcrm", "customer", str(org_id))  # our write coming back
+    assert world.last_writes == 0
+    assert again.counts["customer.unchanged"] == 1
+
+
+async def test_a_webcrm_edit_crosses_and_the_next_poll_writes_nothing(world: World) -> None:
+    org_id, number = await _linked_customer(world)
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")
+    async with world.engine() as engine:
+        await engine.sync_record("webcrm", "customer", str(org_id))
+    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Kiruna"
+    await world.sync()
+    assert world.last_writes == 0
+
+
+async def test_a_customer_deleted_in_fortnox_pauses_its_link_and_keeps_the_organisation(
+    world: World,
+) -> None:
+    org_id, number = await _linked_customer(world)
+    world.fortnox.ui.delete_customer(number)
+    async with world.engine() as engine:
+        await engine.sync_record("fortnox", "customer", number)
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.state == "paused"
+    assert link.note == "the customer no longer exists in Fortnox"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationName"] == "Eventa AB"
+    assert world.store.failures(status="open") == []
+
+
+async def test_an_organisation_deleted_in_webcrm_pauses_its_link_and_keeps_the_customer(
+    world: World,
+) -> None:
+    org_id, number = await _linked_customer(world)
+    world.webcrm.ui.delete_organisation(org_id)
+    async with world.engine() as engine:
+        await engine.sync_record("webcrm", "customer", str(org_id))
+    link = world.store.get_link("customer", fortnox_id=number)
+    assert link is not None and link.state == "paused"
+    assert link.note == "the organisation no longer exists in webCRM"
+    assert world.fortnox.ui.customer(number)["Name"] == "Eventa AB"
+    assert [r for r in world.fortnox.requests if r.method == "DELETE"] == []
+
+
+async def test_an_unknown_entity_is_refused(world: World) -> None:
+    await world.import_all()
+    async with world.engine() as engine:
+        with pytest.raises(ValueError):
+            await engine.sync_record("webcrm", "article", "1")
