@@ -5,6 +5,7 @@ sync engine never imports a simulator."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -103,3 +104,56 @@ def test_the_sync_engine_never_imports_a_simulator() -> None:
         if ".simulator" in target or target.startswith("wfsync.simulators")
     )
     assert offenders == []
+
+
+def _vendor_names() -> set[str]:
+    """Every Fortnox field name our models know (their aliases)."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    from wfsync.fortnox import models as fortnox_models
+
+    names: set[str] = set()
+    for _, cls in inspect.getmembers(fortnox_models, inspect.isclass):
+        if issubclass(cls, BaseModel):
+            names |= {f.alias for f in cls.model_fields.values() if f.alias}
+    return names
+
+
+WEBCRM_PROPERTY = re.compile(r"^(Organisation|Delivery|QuotationLine|Person|Opportunity)[A-Z]\w*$")
+
+
+def test_the_sync_engine_spells_no_vendor_field_name() -> None:
+    """Vendor names live in the adapters' mapping and params modules; sync/ works on
+    canonical records only (a string constant here that is a vendor field name means
+    a payload or a DTO diff was built in the wrong layer)."""
+    fortnox = _vendor_names()
+    assert "CustomerNumber" in fortnox  # the models are what this test reads
+    found = []
+    for path in sorted((SRC / "wfsync" / "sync").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        exported = {  # names in __all__ are our own classes, not vendor fields
+            id(constant)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            for constant in ast.walk(node.value)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings | exported
+                and (node.value in fortnox or WEBCRM_PROPERTY.match(node.value))
+            ):
+                found.append(f"{path.name}:{node.lineno} {node.value!r}")
+    assert found == [], f"vendor field names in sync/: {found}"

@@ -37,6 +37,7 @@ from wfsync.webcrm.mapping import (
     article_from_catalogue,
     catalogue_item_matches,
 )
+from wfsync.webcrm.params import new_catalogue_item
 
 if TYPE_CHECKING:
     from wfsync.webcrm.models import CatalogueItem
@@ -122,9 +123,7 @@ class ArticleSync:
             ctx.plan(KIND, "create", "webcrm", ident)
             return
         else:
-            item_id = await ctx.webcrm.catalogue.create(
-                {"QuotationLineLinkedDataItemId": 0, **fields}
-            )
+            item_id = await ctx.webcrm.catalogue.create(new_catalogue_item(fields))
             ctx.report.count(KIND, "created_webcrm")
             self._created[article.article_number] = item_id
         if ctx.dry_run:

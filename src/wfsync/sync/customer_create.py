@@ -23,6 +23,7 @@ from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex, Match
 from wfsync.webcrm.mapping import organisation_fields
+from wfsync.webcrm.params import new_organisation, organisation_type
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
@@ -299,9 +300,9 @@ class CustomerCreator:
 
     def organisation_dto(self, customer: Customer) -> dict[str, object]:
         sync, custom = self.ctx.settings.sync, self.ctx.settings.webcrm.custom_fields
-        dto: dict[str, object] = {"OrganisationId": 0}
-        dto.update(organisation_fields(customer, CUSTOMER_FIELDS, custom, sync, current_type=None))
-        return dto
+        return new_organisation(
+            organisation_fields(customer, CUSTOMER_FIELDS, custom, sync, current_type=None)
+        )
 
     # --- linking an existing pair -------------------------------------------------
     async def _link(
@@ -330,7 +331,7 @@ class CustomerCreator:
                     if kind == "private"
                     else ctx.settings.sync.fortnox_company_type
                 )
-                org = await ctx.webcrm.organisations.update(org.id, {"OrganisationType": new_type})
+                org = await ctx.webcrm.organisations.update(org.id, organisation_type(new_type))
         with ctx.store.transaction():
             link = ctx.store.save_link(
                 Link(id=None, kind=KIND, webcrm_id=webcrm_id, fortnox_id=fortnox_id)

@@ -30,6 +30,7 @@ from wfsync.webcrm.delivery_mapping import (
     line_from_webcrm,
     quotation_line_fields,
 )
+from wfsync.webcrm.params import with_line_position
 
 if TYPE_CHECKING:
     from wfsync.config import CatalogueSlots, CustomFields
@@ -199,7 +200,7 @@ class DeliveryWriter:
             ids.append(item.webcrm_id)
             changes = fields if item.write_webcrm else {}
             if current.get(item.webcrm_id) != sort_order:
-                changes = {**changes, "QuotationLineSortOrder": sort_order}
+                changes = with_line_position(changes, sort_order)
             if changes:
                 await api.update(item.webcrm_id, changes)
                 wrote = True

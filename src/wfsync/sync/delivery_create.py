@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wfsync.domain import Delivery
 from wfsync.domain.normalise import same
@@ -33,18 +33,19 @@ from wfsync.fortnox.delivery_mapping import (
     document_fields,
     external_reference,
 )
+from wfsync.fortnox.params import new_document
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed
 from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND, DeliveryWriter, Document
 from wfsync.sync.intents import create_with_intent, open_intents_for
 from wfsync.webcrm.delivery_mapping import (
-    COMPLETED,
     ERP_ID_FIELD,
     delivery_fields,
     erp_id,
     fortnox_document_from_erp_id,
     quotation_line_fields,
 )
+from wfsync.webcrm.params import new_delivery
 
 if TYPE_CHECKING:
     from wfsync.webcrm.models import Delivery as WebcrmDelivery
@@ -143,11 +144,13 @@ class DeliveryCreator:
             if found is not None:
                 await self._adopt(key, kind, found, ident, complete="webcrm")
                 return
-        payload: dict[str, Any] = {
-            "CustomerNumber": customer_number,
-            "ExternalInvoiceReference1": reference,
-            **document_fields(record, DOCUMENT_FIELDS[kind], kind, create=True, lines=record.lines),
-        }
+        payload = new_document(
+            customer_number=customer_number,
+            reference=reference,
+            fields=document_fields(
+                record, DOCUMENT_FIELDS[kind], kind, create=True, lines=record.lines
+            ),
+        )
 
         async def send() -> tuple[Document, Delivery]:
             if kind == "order":
@@ -239,14 +242,15 @@ class DeliveryCreator:
         dated = (
             view if view.order_date else view.model_copy(update={"order_date": view.invoice_date})
         )
-        dto: dict[str, Any] = {
-            "DeliveryOrganisationId": organisation_id,
-            "DeliveryDescription": ctx.settings.sync.fortnox_delivery_description,
-            ERP_ID_FIELD: erp,
-            **delivery_fields(dated, ("order_date", *DOCUMENT_FIELDS[doc_kind]), custom),
-        }
-        if doc_kind == "invoice":
-            dto["DeliveryStatus"] = COMPLETED
+        dto = new_delivery(
+            organisation_id=organisation_id,
+            description=ctx.settings.sync.fortnox_delivery_description,
+            fields={
+                ERP_ID_FIELD: erp,
+                **delivery_fields(dated, ("order_date", *DOCUMENT_FIELDS[doc_kind]), custom),
+            },
+            completed=doc_kind == "invoice",
+        )
         delivery_id, intent = await create_with_intent(
             ctx,
             entity=KIND,
