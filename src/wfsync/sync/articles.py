@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from wfsync.domain import Article
 from wfsync.fortnox.mapping import article_from_fortnox
 from wfsync.http.errors import NotFoundError
-from wfsync.state import Link
+from wfsync.state import Failure, Link
 from wfsync.sync.context import SyncContext
 from wfsync.sync.links import hash_of, store_snapshots
 from wfsync.webcrm.mapping import (
@@ -49,6 +49,8 @@ KIND = "article"
 
 
 class ArticleSync:
+    kind = KIND
+
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
         self.slots = ctx.settings.webcrm.catalogue
@@ -78,6 +80,15 @@ class ArticleSync:
             return None
         price = await fortnox.prices.get(number, price_list=self.price_list)
         return article_from_fortnox(record, price)
+
+    async def sync_record(self, source: str, record_id: str) -> None:
+        """One Fortnox article (webCRM's catalogue is not a source: it is put back)."""
+        if source != "fortnox":
+            raise ValueError(f"articles are synced from Fortnox only, not from {source}")
+        await self.handle(record_id)
+
+    async def retry(self, failure: Failure) -> None:
+        await self.sync_record(failure.source, failure.source_id)
 
     async def handle(self, number: str, article: Article | None = None) -> None:
         """Bring one Fortnox article's state into the catalogue."""

@@ -27,7 +27,7 @@ from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import NotFoundError
-from wfsync.state import Link
+from wfsync.state import Failure, Link
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
@@ -50,6 +50,8 @@ def label(name: str | None, system: str, ident: str) -> str:
 
 
 class CustomerSync:
+    kind = KIND
+
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
         self.sync = ctx.settings.sync
@@ -71,7 +73,27 @@ class CustomerSync:
         # After a link exists the number can only be Fortnox's: it is Fortnox's key.
         return {"customer_number": "fortnox"}
 
-    # --- entry points from the feeds ------------------------------------------
+    # --- entry points (sync/entity.py's protocol, and the feeds) -----------------
+    async def sync_record(self, source: str, record_id: str) -> None:
+        """One customer or organisation, read back through the API."""
+        ctx = self.ctx
+        try:
+            if source == "fortnox":
+                await self.handle_fortnox(record_id, await ctx.fortnox.customers.get(record_id))
+            else:
+                await self.handle_webcrm(await ctx.webcrm.organisations.get(int(record_id)))
+        except NotFoundError:
+            link = ctx.store.get_link(KIND, **{f"{source}_id": record_id})
+            if link is None or link.state != "active":
+                ctx.report.count(KIND, "ignored")
+                ctx.store.resolve_failures(KIND, source, record_id)
+                return
+            async with ctx.guard(KIND, source, record_id, "sync"):
+                await self.reconcile(link)  # pauses: gone on this side
+
+    async def retry(self, failure: Failure) -> None:
+        await self.sync_record(failure.source, failure.source_id)
+
     async def handle_webcrm(self, org: Organisation) -> None:
         key = str(org.id)
         store = self.ctx.store

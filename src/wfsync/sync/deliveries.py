@@ -75,6 +75,8 @@ def _header(record: Delivery) -> dict[str, Any]:
 
 
 class DeliverySync(DeliveryWriter):
+    kind = KIND
+
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
         self.sync = ctx.settings.sync
@@ -156,14 +158,28 @@ class DeliverySync(DeliveryWriter):
                     continue
                 await self.reconcile(link, lines=lines)
 
-    async def retry_failure(self, failure: Failure) -> None:
-        """Try an error-inbox entry of this kind again (called by the engine)."""
-        if failure.source == "webcrm":
-            delivery = await self.ctx.webcrm.deliveries.get(int(failure.source_id))
-            await self.handle_webcrm(delivery, force=True)
+    async def sync_record(self, source: str, record_id: str, *, force: bool = False) -> None:
+        """One webCRM delivery (by id) or Fortnox document (``order-12``, ``invoice-7``)."""
+        ctx = self.ctx
+        if source == "fortnox":
+            kind, _, number = record_id.partition("-")
+            await self.handle_fortnox(kind, number)
             return
-        kind, _, number = failure.source_id.partition("-")
-        await self.handle_fortnox(kind, number)
+        try:
+            delivery = await ctx.webcrm.deliveries.get(int(record_id))
+        except NotFoundError:
+            link = ctx.store.get_link(KIND, webcrm_id=record_id)
+            if link is None or link.state != "active":
+                ctx.store.resolve_failures(KIND, source, record_id)
+                return
+            async with ctx.guard(KIND, source, record_id, "sync"):
+                await self.reconcile(link)
+            return
+        await self.handle_webcrm(delivery, force=force)
+
+    async def retry(self, failure: Failure) -> None:
+        """An inbox entry is tried in full again, even if its hash looks synced."""
+        await self.sync_record(failure.source, failure.source_id, force=True)
 
     # --- entry points from the feeds ------------------------------------------------
     async def handle_webcrm(self, delivery: WebcrmDelivery, *, force: bool = False) -> None:

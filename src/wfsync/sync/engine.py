@@ -33,6 +33,7 @@ from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries import DeliverySync
+from wfsync.sync.entity import registry, target_of
 from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
@@ -287,42 +288,9 @@ class SyncEngine:
             raise ValueError(f"no targeted sync for {source} {entity}")
         ctx = self.context()
         ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
+        kind, key = target_of(entity, record_id)
         async with self._run("event", ctx):
-            customers = CustomerSync(ctx)
-            if entity == "customer":
-                side = "fortnox_id" if source == "fortnox" else "webcrm_id"
-                try:
-                    if source == "fortnox":
-                        record = await self.fortnox.customers.get(record_id)
-                    else:
-                        org = await self.webcrm.organisations.get(int(record_id))
-                except NotFoundError:
-                    link = self.store.get_link("customer", **{side: record_id})
-                    if link is None or link.state != "active":
-                        ctx.report.count("customer", "ignored")
-                        return ctx.report
-                    async with ctx.guard("customer", source, record_id, "sync"):
-                        await customers.reconcile(link)  # pauses: gone on this side
-                    return ctx.report
-                if source == "fortnox":
-                    await customers.handle_fortnox(record_id, record)
-                else:
-                    await customers.handle_webcrm(org)
-            elif entity == "article":
-                await ArticleSync(ctx).handle(record_id)
-            elif source == "fortnox":
-                await DeliverySync(ctx).handle_fortnox(entity, record_id)
-            else:
-                deliveries = DeliverySync(ctx)
-                try:
-                    delivery = await self.webcrm.deliveries.get(int(record_id))
-                except NotFoundError:
-                    link = self.store.get_link("delivery", webcrm_id=record_id)
-                    if link is not None and link.state == "active":
-                        async with ctx.guard("delivery", source, record_id, "sync"):
-                            await deliveries.reconcile(link)
-                    return ctx.report
-                await deliveries.handle_webcrm(delivery)
+            await registry(ctx)[kind].sync_record(source, key)
         return ctx.report
 
     def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
@@ -393,6 +361,7 @@ class SyncEngine:
         customers: CustomerSync,
         only: set[int] | None = None,
     ) -> None:
+        entities = registry(ctx, customers=customers)
         for failure in self.store.failures(status="open"):
             if failure.source != source or ctx.dry_run:
                 continue
@@ -402,15 +371,7 @@ class SyncEngine:
                 continue
             ctx.report.count(failure.kind, "retried")
             try:
-                if failure.kind == "customer" and source == "webcrm":
-                    org = await self.webcrm.organisations.get(int(failure.source_id))
-                    await customers.handle_webcrm(org)
-                elif failure.kind == "customer":
-                    await customers.handle_fortnox(failure.source_id)
-                elif failure.kind == "article":
-                    await ArticleSync(ctx).handle(failure.source_id)
-                elif failure.kind == "delivery":
-                    await DeliverySync(ctx).retry_failure(failure)
+                await entities[failure.kind].retry(failure)
             except NotFoundError:
                 self.store.resolve_failures(failure.kind, failure.source, failure.source_id)
 

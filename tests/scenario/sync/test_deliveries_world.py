@@ -127,7 +127,7 @@ async def retry(world: World, engine: SyncEngine, source: str) -> None:
     sync = DeliverySync(engine.context())
     for failure in world.store.failures():
         if failure.kind == "delivery" and failure.source == source:
-            await sync.retry_failure(failure)
+            await sync.retry(failure)
 
 
 async def webcrm_only(world: World) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.scenario.sync.conftest import World
+from wfsync.sync.entity import registry, target_of
 
 COMPANY = {"OrganisationName": "Eventa AB", "OrganisationType": "Kund – Företag"}
 
@@ -77,3 +78,23 @@ async def test_an_unknown_entity_is_refused(world: World) -> None:
     async with world.engine() as engine:
         with pytest.raises(ValueError):
             await engine.sync_record("webcrm", "article", "1")
+
+
+async def test_every_entity_syncs_one_record_alone_through_the_registry(world: World) -> None:
+    """The entity protocol: the registry, in dependence order, and each entity's
+    ``sync_record`` usable on its own (no feed, no cursor, no cycle)."""
+    org_id, number = await _linked_customer(world)
+    world.fortnox.ui.create_article(ArticleNumber="A-1", Description="Kil", Unit="st")
+    world.fortnox.ui.update_customer(number, VisitingCity="Mora")
+    async with world.engine() as engine:
+        ctx = engine.context()
+        entities = registry(ctx)
+        assert list(entities) == ["customer", "article", "delivery"]
+        assert all(kind == entity.kind for kind, entity in entities.items())
+        await entities["customer"].sync_record("fortnox", number)
+        await entities["article"].sync_record("fortnox", "A-1")
+        with pytest.raises(ValueError):
+            await entities["article"].sync_record("webcrm", "A-1")
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Mora"
+    assert "A-1" in {i["QuotationLineLinkedDataItemData1"] for i in world.webcrm.ui.catalogue()}
+    assert target_of("invoice", "7") == ("delivery", "invoice-7")
