@@ -47,9 +47,7 @@ class EntitySync(Protocol):
         ...
 
 
-def registry(
-    ctx: SyncContext, *, customers: CustomerSync | None = None
-) -> dict[str, EntitySync]:
+def registry(ctx: SyncContext, *, customers: CustomerSync | None = None) -> dict[str, EntitySync]:
     """The entities of one run, in dependence order (``customers`` to reuse one with
     this run's caches)."""
     entities: list[EntitySync] = [
