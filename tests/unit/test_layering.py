@@ -157,3 +157,19 @@ def test_the_sync_engine_spells_no_vendor_field_name() -> None:
             ):
                 found.append(f"{path.name}:{node.lineno} {node.value!r}")
     assert found == [], f"vendor field names in sync/: {found}"
+
+
+def test_sync_modules_use_each_other_through_public_names() -> None:
+    """No ``other._private`` in sync/: a module that needs another's internals is
+    asking for a public method (the importer once reached into the creator's index)."""
+    found = []
+    for path in sorted((SRC / "wfsync" / "sync").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+            ):
+                found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    assert found == [], f"private attributes reached from outside: {found}"

@@ -179,10 +179,10 @@ class SyncContext:
             detail: dict[str, Any] = {"retry": exc.retry, "fingerprint": fingerprint}
             if exc.waits_on:
                 detail["waits_on"] = list(exc.waits_on)
-            self._failed(entity, source, source_id, operation, exc.message, exc.code, detail)
+            self.record_failure(entity, source, source_id, operation, exc.message, exc.code, detail)
         except LinkClashError as exc:
             # Two links for one vendor record: a state conflict of this record only.
-            self._failed(
+            self.record_failure(
                 entity, source, source_id, operation, str(exc), None, {"fingerprint": fingerprint}
             )
         except ApiError as exc:
@@ -196,9 +196,9 @@ class SyncContext:
                 # The vendor's raw answer, for the console's Runs page (issue #14).
                 "response": exc.body if not isinstance(exc.body, str) else exc.body[:2000],
             }
-            self._failed(entity, source, source_id, operation, str(exc), exc.code, detail)
+            self.record_failure(entity, source, source_id, operation, str(exc), exc.code, detail)
 
-    def _failed(
+    def record_failure(
         self,
         entity: str,
         source: str,
@@ -208,6 +208,7 @@ class SyncContext:
         code: int | None,
         detail: dict[str, Any],
     ) -> None:
+        """Put one record in the error inbox (in a dry run: plan it as a failure)."""
         if self.dry_run:
             # Planned as a failure (shown once, in the plan), not counted as one that happened.
             self.plan(entity, "fail", source, f"{source} {source_id}", message)

@@ -82,13 +82,26 @@ class CustomerCreator:
 
     async def webcrm_index(self) -> CandidateIndex:
         if self._webcrm_index is None:
-            index = CandidateIndex(label="webCRM organisation")
-            async for org in self.ctx.webcrm.organisations.list():
-                index.add(self._webcrm_candidate(org))
-            self._webcrm_index = index
+            self.index_webcrm([org async for org in self.ctx.webcrm.organisations.list()])
+        assert self._webcrm_index is not None
         return self._webcrm_index
 
-    def _webcrm_candidate(self, org: Organisation) -> Candidate:
+    def index_webcrm(self, orgs: Iterable[Organisation]) -> None:
+        """Match against these organisations (the importer has read them all already)."""
+        index = CandidateIndex(label="webCRM organisation")
+        for org in orgs:
+            index.add(self.webcrm_candidate(org))
+        self._webcrm_index = index
+
+    async def match_in_webcrm(self, number: str, customer: Customer) -> Match:
+        """Which webCRM organisation a Fortnox customer is, if any; one already linked
+        to another customer is not a free match."""
+        wanted = Candidate(
+            "", customer.name, number, customer.organisation_number, customer.vat_number
+        )
+        return self._check_linked((await self.webcrm_index()).match(wanted), "webcrm")
+
+    def webcrm_candidate(self, org: Organisation) -> Candidate:
         customer = self.customers.from_webcrm(org)
         return Candidate(
             id=str(org.id),
@@ -242,15 +255,7 @@ class CustomerCreator:
                 f"Fortnox customer {number} was read without a name; not created in webCRM "
                 "until a read has one",
             )
-        index = await self.webcrm_index()
-        match = self._check_linked(
-            index.match(
-                Candidate(
-                    "", customer.name, number, customer.organisation_number, customer.vat_number
-                )
-            ),
-            "webcrm",
-        )
+        match = await self.match_in_webcrm(number, customer)
         if match.outcome == "ambiguous":
             raise RecordFailed(
                 f"{ident}: not created in webCRM, {match.reason}",
@@ -294,7 +299,7 @@ class CustomerCreator:
             )
             store.finish_intent(intent.id)
             store.resolve_failures(KIND, "fortnox", number)
-        index.add(self._webcrm_candidate(org))
+        (await self.webcrm_index()).add(self.webcrm_candidate(org))
         ctx.report.count(KIND, "created_webcrm")
         log.info("created webCRM organisation %s for %s", org_id, ident)
 

@@ -35,7 +35,6 @@ from wfsync.sync.context import SyncContext
 from wfsync.sync.cursors import start_feeds
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.links import store_snapshots
-from wfsync.sync.matching import Candidate, CandidateIndex
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
@@ -77,15 +76,13 @@ class Importer:
             self.progress("fortnox articles", done, len(numbers))
 
     async def _index_webcrm(self) -> datetime | None:
-        index = CandidateIndex(label="webCRM organisation")
         newest: datetime | None = None
         self.orgs: dict[str, Any] = {}
         async for org in self.ctx.webcrm.organisations.list():
-            index.add(self.creator._webcrm_candidate(org))
             self.orgs[str(org.id)] = org
             if org.updated_at and (newest is None or org.updated_at > newest):
                 newest = org.updated_at
-        self.creator._webcrm_index = index
+        self.creator.index_webcrm(self.orgs.values())
         self.progress("webcrm organisations read", len(self.orgs), len(self.orgs))
         return newest
 
@@ -103,18 +100,7 @@ class Importer:
             async with ctx.guard(KIND, "fortnox", number, "import"):
                 record = await ctx.fortnox.customers.get(number)
                 customer = self.customers.from_fortnox(record)
-                match = self.creator._check_linked(
-                    self.creator._webcrm_index.match(  # type: ignore[union-attr]
-                        Candidate(
-                            "",
-                            customer.name,
-                            number,
-                            customer.organisation_number,
-                            customer.vat_number,
-                        )
-                    ),
-                    "webcrm",
-                )
+                match = await self.creator.match_in_webcrm(number, customer)
                 if match.outcome == "create":
                     if ctx.dry_run:
                         ctx.plan(KIND, "create", "webcrm", f"{customer.name} (Fortnox {number})")
@@ -181,7 +167,9 @@ class Importer:
                     else f"webCRM accepted the batch but no organisation has {slot} = {number}"
                 )
                 code = result.code if isinstance(result, ApiError) else None
-                ctx._failed(KIND, "fortnox", number, "create", message, code, {"retry": "always"})
+                ctx.record_failure(
+                    KIND, "fortnox", number, "create", message, code, {"retry": "always"}
+                )
                 continue
             with store.transaction():
                 link = store.save_link(
