@@ -11,11 +11,13 @@ with the console.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.table import Table
 
 from wfsync.cli.app import err_console
+from wfsync.clock import SystemClock
 from wfsync.inbox import inbox_entry
 from wfsync.runtime.events_health import read_health
 from wfsync.state import StateStore
@@ -68,7 +70,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     )
 
 
-def collect_status(store: StateStore) -> dict[str, Any]:
+def collect_status(store: StateStore, now: datetime | None = None) -> dict[str, Any]:
     runs = {}
     for direction in DIRECTIONS:
         run = store.last_run(direction)
@@ -116,7 +118,7 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         "skipped": [inbox_entry(store, f) for f in store.failures(status="skipped")],
         "open_conflicts": len(store.conflicts()),
         # Event sources of `wfsync run` (docs/events.md): a dead one is a warning only.
-        "events": read_health(store),
+        "events": read_health(store, now or SystemClock().now()),
     }
 
 
@@ -220,7 +222,7 @@ def print_events(events: dict[str, Any]) -> None:
         if state == "down":
             state = f"[yellow]down: {health.get('error') or 'not connected'}[/]"
         elif state == "stopped":
-            state = "stopped (wfsync run is not running)"
+            state = f"stopped ({health.get('error') or 'wfsync run is not running'})"
         lag = health.get("lag_seconds")
         table.add_row(
             "Fortnox WebSocket" if source == "fortnox" else "webCRM hooks",

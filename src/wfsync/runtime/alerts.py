@@ -105,7 +105,7 @@ def _events_down(store: StateStore, settings: AlertSettings, now: datetime) -> l
     The health record says *that* a source is down, not since when (each failed
     reconnect saves it again), so the first sighting is remembered here."""
     found = []
-    for source, health in read_health(store).items():
+    for source, health in read_health(store, now).items():
         key = f"{DOWN_SINCE_PREFIX}{source}"
         if health.get("state") != "down":
             store.delete_value(key)

@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from wfsync.clock import Clock
+from wfsync.runtime.heartbeat import read_heartbeat
 from wfsync.state import StateStore
 
 __all__ = ["EVENT_SOURCES", "EventMetrics", "HealthRecord", "SourceHealth", "read_health"]
@@ -142,14 +143,31 @@ class SourceHealth:
         )
 
 
-def read_health(store: StateStore) -> dict[str, dict[str, Any]]:
-    """Each source's last saved health (for ``wfsync status``); absent ones are left out."""
+def read_health(store: StateStore, now: datetime) -> dict[str, dict[str, Any]]:
+    """Each source's last saved health (for ``wfsync status``); absent ones are left out.
+
+    A ``wfsync run`` killed without a chance to say so (``kill -9``, a power cut)
+    leaves its sources saved as connected; with no live heartbeat from a runner,
+    such a source is shown as stopped, with the reason."""
     found: dict[str, dict[str, Any]] = {}
+    beat = read_heartbeat(store)
+    runner_alive = beat is not None and beat.alive(now)
     for source in EVENT_SOURCES:
         raw = store.get_cursor(CURSOR_SOURCE, f"{source}.health")
-        if raw:
-            try:
-                found[source] = json.loads(raw)
-            except ValueError:
-                logging.getLogger("wfsync.events").warning("unreadable %s event health", source)
+        if not raw:
+            continue
+        try:
+            health = json.loads(raw)
+        except ValueError:
+            logging.getLogger("wfsync.events").warning("unreadable %s event health", source)
+            continue
+        if health.get("state") == "connected" and not runner_alive:
+            last = f" since {beat.at:%Y-%m-%d %H:%M} UTC" if beat is not None else ""
+            health = {
+                **health,
+                "state": "stopped",
+                "connected_since": None,
+                "error": f"wfsync run ended without closing its connections (no heartbeat{last})",
+            }
+        found[source] = health
     return found

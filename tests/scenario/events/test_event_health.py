@@ -15,6 +15,8 @@ from wfsync.config import Settings, load_config
 from wfsync.fortnox.event_socket import EventSocket, EventSocketClosed
 from wfsync.http.errors import ConfigError
 from wfsync.runtime.events import EventRuntime
+from wfsync.runtime.events_health import SourceHealth
+from wfsync.runtime.heartbeat import STALE_AFTER, beat
 from wfsync.runtime.metrics import SyncMetrics
 
 
@@ -147,3 +149,17 @@ async def test_an_unreachable_hook_url_is_a_warning_and_registers_nothing(world:
         await runtime.close()
     assert world.webcrm.hooks._hooks == {}
     assert [r for r in world.webcrm.requests if "/Hooks" in r.path] == []
+
+
+def test_a_run_killed_while_connected_is_not_shown_as_connected(world: World) -> None:
+    """`kill -9` leaves the saved health at "connected": without a live heartbeat from
+    a runner, status and the console say stopped, and why."""
+    health = SourceHealth("fortnox", world.store, world.clock)
+    health.connected()
+    beat(world.store, world.clock.now(), next_runs={})
+    alive = collect_status(world.store, world.clock.now())["events"]["fortnox"]
+    world.clock.advance(STALE_AFTER.total_seconds() + 1)  # the runner died silently
+    dead = collect_status(world.store, world.clock.now())["events"]["fortnox"]
+    assert alive["state"] == "connected"
+    assert dead["state"] == "stopped" and dead["connected_since"] is None
+    assert "without closing" in dead["error"]
