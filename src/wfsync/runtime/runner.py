@@ -29,7 +29,8 @@ log = logging.getLogger("wfsync.runner")
 
 #: How often the runner beats and looks for admin requests between cycles.
 POLL_SECONDS: Final = 3.0
-#: The per-record history is kept this long (the console promises at least 31 days).
+#: The per-record history and the runs are kept this long (the console promises at
+#: least 31 days).
 HISTORY_KEPT: Final = timedelta(days=45)
 
 
@@ -111,6 +112,7 @@ class Runner:
             log.error("%s paused after %s failing runs in a row", direction, streak)
         await self.alerter.update(now)
         self.store.prune_history(now - HISTORY_KEPT)
+        self.store.prune_runs(now - HISTORY_KEPT)
 
     async def handle_requests(self) -> int:
         """Admin retries, between cycles (never inside one)."""

@@ -7,6 +7,7 @@ acknowledges conflicts and skips or reopens failures.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -87,6 +88,21 @@ class Journal(UnitOfWork):
                 finished_at=self._clock.now(),
                 error="the process ended before the run finished",
             )
+        )
+        with self._write() as session:
+            return cast(sa.CursorResult[Any], session.execute(stmt)).rowcount
+
+    def prune_runs(self, before: datetime) -> int:
+        """Forget finished runs that started before ``before``; returns how many.
+
+        Every event of ``wfsync run`` records a run, so without this the table
+        grows by thousands of rows a day. The newest run of each direction is
+        always kept (``status`` shows it however old it is)."""
+        newest = sa.select(sa.func.max(RunRow.id)).group_by(RunRow.direction)
+        stmt = sa.delete(RunRow).where(
+            RunRow.started_at < before,
+            RunRow.status != "running",
+            RunRow.id.not_in(newest.scalar_subquery()),
         )
         with self._write() as session:
             return cast(sa.CursorResult[Any], session.execute(stmt)).rowcount

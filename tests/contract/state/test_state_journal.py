@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -57,6 +58,27 @@ def test_last_run_per_direction_and_status(store: StateStore, clock: FakeClock) 
     assert last is not None and last.id == failed.id
     assert last_ok is not None and last_ok.id == ok.id
     assert store.last_run("import") is None
+
+
+def test_old_runs_are_pruned_but_each_direction_keeps_its_newest(
+    store: StateStore, clock: FakeClock
+) -> None:
+    def run(direction: str) -> int:
+        record = store.start_run(direction)
+        store.finish_run(record.id, "ok", {})
+        clock.advance(3600)
+        return record.id
+
+    old_events = [run("event") for _ in range(3)]
+    only_import = run("import")
+    running = store.start_run("webcrm")  # a run still going is never pruned
+    clock.advance(40 * 86400)
+    recent = run("event")
+    removed = store.prune_runs(clock.now() - timedelta(days=31))
+    kept = {r.id for r in store.last_runs(limit=100)}
+    assert removed == 3
+    assert kept == {only_import, running.id, recent}
+    assert not kept & set(old_events)
 
 
 def test_finish_run_rejects_unknown_status_and_id(store: StateStore) -> None:
