@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.config import Settings
 from wfsync.state import StateStore
 from wfsync.web.auth import PASSWORD_KEY
@@ -58,8 +58,10 @@ def console_app(settings: Settings, host: str, port: int) -> tuple[FastAPI, str]
 def serve_command(
     port: int = typer.Option(8080, "--port", "-p", help="Port for the console."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Serve the operator's console: overview, error inbox, conflicts, records, runs."""
+    use_tenant(tenant)
     import uvicorn
 
     from wfsync.cli.listen import ensure_can_listen
