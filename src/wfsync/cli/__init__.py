@@ -20,6 +20,7 @@ from rich.text import Text
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from wfsync.cli import check_cmd as _check_cmd  # noqa: F401  (registers commands)
+from wfsync.cli import cluster_cmd as _cluster_cmd  # noqa: F401
 from wfsync.cli import connect_cmd as _connect_cmd  # noqa: F401
 from wfsync.cli import demo_cmd as _demo_cmd  # noqa: F401
 from wfsync.cli import disconnect_cmd as _disconnect_cmd  # noqa: F401
