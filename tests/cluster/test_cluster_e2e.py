@@ -12,7 +12,6 @@ worker's cycle is redone by another without harm.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import os
@@ -20,21 +19,18 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter, defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
+from tests.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 from tests.conftest import POSTGRES_ADMIN_URL
 from wfsync.config import load_config
-from wfsync.fortnox.simulator import FortnoxSimulator
-from wfsync.webcrm.simulator import WebcrmSimulator
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -46,88 +42,11 @@ WFSYNC = str(Path(sys.executable).with_name("wfsync"))
 REDIS_DB = 9  # this test's own database: it flushes it
 
 
-class Pair:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.fortnox = FortnoxSimulator()
-        self.fortnox.register_client("cluster", "cluster-secret")
-        self.refresh = self.fortnox.issue_refresh_token("cluster")
-        self.webcrm = WebcrmSimulator()
-        self.auth_code = self.webcrm.add_api_token()
-        self.sent: dict[str, deque[float]] = {"f": deque(), "w": deque()}
-        self.worst: Counter[str] = Counter()
-
-    def count(self, vendor: str, now: float) -> None:
-        window, span = self.sent[vendor], 5.0 if vendor == "f" else 60.0
-        window.append(now)
-        while window and window[0] <= now - span:
-            window.popleft()
-        self.worst[vendor] = max(self.worst[vendor], len(window))
-
-
-class Simulators:
-    """Every tenant's two simulators behind one served ASGI app: ``/f/<t>/…`` and
-    ``/w/<t>/…``. Edits run on the server's own event loop (no data races)."""
-
-    def __init__(self, pairs: dict[str, Pair]) -> None:
-        self.pairs = pairs
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        _, vendor, tenant, *rest = scope["path"].split("/", 3)
-        pair = self.pairs[tenant]
-        pair.count(vendor, time.monotonic())
-        path = "/" + (rest[0] if rest else "")
-        inner = dict(scope, path=path, raw_path=path.encode(), root_path="")
-        app = pair.fortnox.app if vendor == "f" else pair.webcrm.app
-        await app(inner, receive, send)
-
-    def run(self, edit: Callable[[], None]) -> None:
-        assert self.loop is not None
-
-        async def on_loop() -> None:
-            edit()
-
-        asyncio.run_coroutine_threadsafe(on_loop(), self.loop).result(timeout=10)
-
-
 @pytest.fixture
 def served() -> Iterator[tuple[Simulators, str]]:
     sims = Simulators({})
-    config = uvicorn.Config(sims, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-
-    def serve() -> None:
-        loop = asyncio.new_event_loop()
-        sims.loop = loop
-        loop.run_until_complete(server.serve())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "simulators did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield sims, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def tenant_toml(pair: Pair, base: str) -> str:
-    return (
-        "[fortnox]\n"
-        f'base_url = "{base}/f/{pair.name}/3"\n'
-        f'token_url = "{base}/f/{pair.name}/oauth-v1/token"\n'
-        'client_id = "cluster"\nclient_secret = "cluster-secret"\n'
-        f'refresh_token = "{pair.refresh}"\n\n'
-        f'[webcrm]\nbase_url = "{base}/w/{pair.name}"\nauth_code = "{pair.auth_code}"\n\n'
-        "[events]\nenabled = false\n"
-    )
+    with serve_simulators(sims) as base:
+        yield sims, base
 
 
 def _wait_all(results: list[Any], timeout: float) -> list[dict[str, Any]]:
@@ -352,6 +271,3 @@ def _judge(pair: Pair, state_url: str) -> list[str]:
             if f1 is None or f1 > s2:
                 found.append(f"{t}: {direction} runs overlap: {s1}–{f1} and {s2}")
     return found
-
-
-_ = Awaitable  # typing only
