@@ -56,6 +56,7 @@ def make_app(settings: Settings) -> Celery:
     app = Celery("wfsync", broker=broker, backend=broker, set_as_current=True)
     period = settings.sync.webcrm_interval_minutes * 60.0
     offset = settings.sync.fortnox_offset_minutes * 60.0
+    visibility = settings.cluster.visibility_timeout_seconds
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -65,8 +66,13 @@ def make_app(settings: Settings) -> Celery:
         accept_content=["json"],
         result_expires=3600,
         broker_connection_retry_on_startup=True,
+        # A dead worker's unacknowledged task goes back to the queue once it is
+        # ``visibility_timeout`` old; look for such tasks every few seconds (kombu's
+        # default sweep is every ~100 s).
         broker_transport_options={
-            "visibility_timeout": settings.cluster.visibility_timeout_seconds
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
         },
         worker_hijack_root_logger=False,
         beat_scheduler="redbeat.RedBeatScheduler",
