@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import typer
 
 from wfsync.cli.app import GLOBALS, app
@@ -22,7 +25,10 @@ def worker_command(
     settings = GLOBALS.cluster_settings()
     Tenants.open(settings, need_key=True).close()  # bad key or URL: one line now, not per task
     argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", "--loglevel=INFO"]
-    argv.append(f"--hostname={name or 'wfsync@%h'}")
+    node = name or "wfsync@%h"
+    argv.append(f"--hostname={node}")
+    # Each process of this worker names itself in runs and leases: node/pid.
+    os.environ.setdefault("WFSYNC_WORKER_NAME", node.replace("%h", socket.gethostname()) + "/{pid}")
     make_app(settings).worker_main(argv=argv)
 
 

@@ -47,7 +47,12 @@ DIRECTIONS = ("webcrm", "fortnox")
 
 
 def worker_name() -> str:
-    return os.environ.get("WFSYNC_WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"
+    """What runs and leases record as their worker: ``WFSYNC_WORKER_NAME`` (``{pid}``
+    in it is this process's id; `wfsync worker` sets ``<node name>/{pid}``)."""
+    named = os.environ.get("WFSYNC_WORKER_NAME")
+    if named:
+        return named.replace("{pid}", str(os.getpid()))
+    return f"{socket.gethostname()}/{os.getpid()}"
 
 
 @dataclass
