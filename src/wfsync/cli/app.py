@@ -91,6 +91,7 @@ def _global_options(
             f"{log_format!r} is not one of auto, human, json", param_hint="--log-format"
         )
     GLOBALS.config_path = config
+    GLOBALS.tenant = None  # set again by a per-tenant command's --tenant
     GLOBALS.log_format = log_format
     GLOBALS.verbose = verbose
     configure_logging(log_format, verbose)

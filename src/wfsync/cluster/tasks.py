@@ -36,6 +36,10 @@ TICK_SECONDS: Final = 10.0
 #: A slot is sent if it started less than this long ago (a tick may be late).
 CATCH_UP_SECONDS: Final = 60.0
 
+#: Hard limits (seconds) after which the pool kills a task's process.
+CYCLE_LIMIT: Final = 1800
+IMPORT_LIMIT: Final = 6 * 3600
+
 _RUNTIME: dict[str, WorkerRuntime] = {}
 
 
@@ -95,7 +99,15 @@ def make_app(settings: Settings) -> Celery:
         if runtime is not None:
             runtime.close()
 
-    @app.task(name="wfsync.cycle", acks_late=True, ignore_result=False)
+    # A hung task (a stuck process, not a slow one) is killed by its pool after
+    # these limits, which also frees the tenant's writer lock it held.
+    @app.task(
+        name="wfsync.cycle",
+        shared=False,
+        acks_late=True,
+        ignore_result=False,
+        time_limit=CYCLE_LIMIT,
+    )
     def cycle(tenant: str, direction: str, slot: int | None = None) -> dict[str, Any]:
         runtime = _runtime(settings)
         done_key = _slot_key("done", tenant, direction, slot) if slot is not None else None
@@ -106,11 +118,17 @@ def make_app(settings: Settings) -> Celery:
             runtime.redis.set(done_key, runtime.name, ex=int(period * 2))
         return outcome
 
-    @app.task(name="wfsync.import", acks_late=True, ignore_result=False)
+    @app.task(
+        name="wfsync.import",
+        shared=False,
+        acks_late=True,
+        ignore_result=False,
+        time_limit=IMPORT_LIMIT,
+    )
     def import_tenant(tenant: str) -> dict[str, Any]:
         return _runtime(settings).run(tenant, "import")
 
-    @app.task(name="wfsync.tick", ignore_result=True)
+    @app.task(name="wfsync.tick", shared=False, ignore_result=True)
     def tick() -> int:
         runtime = _runtime(settings)
         names = [t.name for t in runtime.tenants.list(enabled_only=True)]
