@@ -42,17 +42,31 @@ def add_command(
     config: Path = typer.Option(
         ..., "--config", help="The tenant's own wfsync.toml (its credentials and sync settings)."
     ),
+    from_state: str | None = typer.Option(
+        None,
+        "--from-state",
+        help="Copy a single-tenant install's state (its [state] url, e.g. "
+        "sqlite:///wfsync.db) into the tenant: links, history, tokens. Stop `wfsync run` first.",
+    ),
 ) -> None:
     """Add a tenant from its single-tenant wfsync.toml (validated, stored encrypted)."""
     try:
         text = config.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
+    if from_state is not None:
+        from wfsync.cli.state_access import ensure_state_exists
+
+        ensure_state_exists(from_state)  # never create an empty one by a typo
     with _tenants() as tenants:
-        tenant = tenants.add(name, text)
+        tenant = tenants.add(name, text, from_state=from_state)
+    after = (
+        "its state was copied in; it syncs on the next slot"
+        if from_state
+        else f"next: `wfsync import --tenant {tenant.name}`"
+    )
     err_console.print(
-        f"tenant {tenant.name} added (state in schema {tenant.schema}); next: "
-        f"`wfsync import --tenant {tenant.name}`",
+        f"tenant {tenant.name} added (state in schema {tenant.schema}); {after}",
         highlight=False,
     )
 

@@ -7,7 +7,9 @@
 * :mod:`wfsync.cluster.window` — the API budgets shared by every worker
   (a Redis sliding window in a Lua script).
 * :mod:`wfsync.cluster.schedule` — the 6/3 cadence, staggered across tenants.
-* :mod:`wfsync.cluster.tasks` — the Celery app, its tasks and one tenant's run.
+* :mod:`wfsync.cluster.tasks` — the Celery app and its tasks.
+* :mod:`wfsync.cluster.worker` — one tenant's run inside a worker process.
+* :mod:`wfsync.cluster.move` — a single-tenant install's state copied in.
 
 The single-tenant install (SQLite, ``wfsync run``) imports none of this.
 """

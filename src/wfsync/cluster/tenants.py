@@ -143,8 +143,10 @@ class Tenants:
         return settings
 
     # --- changing ----------------------------------------------------------------
-    def add(self, name: str, config_text: str) -> Tenant:
-        """Register a tenant from its wfsync.toml (validated), create and migrate its schema."""
+    def add(self, name: str, config_text: str, *, from_state: str | None = None) -> Tenant:
+        """Register a tenant from its wfsync.toml (validated), create and migrate its schema;
+        with ``from_state``, copy a single-tenant install's state into it
+        (:mod:`wfsync.cluster.move`)."""
         if not NAME.match(name):
             raise TenantError(
                 f"tenant name {name!r}: use 1-40 lower-case letters, digits, '-' or '_', "
@@ -171,7 +173,21 @@ class Tenants:
                     updated_at=now,
                 )
             )
-        StateStore.open(tenant_state_url(self.cluster_url, schema)).close()  # migrate now
+        target = StateStore.open(tenant_state_url(self.cluster_url, schema))  # migrate now
+        try:
+            if from_state is not None:
+                from wfsync.cluster.move import copy_state
+
+                source = StateStore.open(from_state)
+                try:
+                    copy_state(source, target, self.box)
+                except BaseException:
+                    self.remove(name, drop_state=True)
+                    raise
+                finally:
+                    source.close()
+        finally:
+            target.close()
         return self.get(name)
 
     def replace_config(self, name: str, config_text: str) -> None:
