@@ -32,6 +32,8 @@ class Pair:
         self.auth_code = self.webcrm.add_api_token()
         self.sent: dict[str, deque[float]] = {"f": deque(), "w": deque()}
         self.worst: Counter[str] = Counter()
+        #: Seconds each answer is held back (a slow vendor).
+        self.delay = 0.0
 
     def count(self, vendor: str, now: float) -> None:
         window, span = self.sent[vendor], 5.0 if vendor == "f" else 60.0
@@ -55,6 +57,8 @@ class Simulators:
         _, vendor, tenant, *rest = scope["path"].split("/", 3)
         pair = self.pairs[tenant]
         pair.count(vendor, time.monotonic())
+        if pair.delay:
+            await asyncio.sleep(pair.delay)
         path = "/" + (rest[0] if rest else "")
         inner = dict(scope, path=path, raw_path=path.encode(), root_path="")
         app = pair.fortnox.app if vendor == "f" else pair.webcrm.app

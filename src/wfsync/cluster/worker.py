@@ -112,7 +112,9 @@ class WorkerRuntime:
                 self.share_budgets(engine, ticket.tenant)
                 if self.on_start is not None:
                     self.on_start(ticket.tenant, ticket.direction)
-                renewer = asyncio.create_task(self._renew(ticket))
+                lost = asyncio.Event()
+                main = asyncio.current_task()
+                renewer = asyncio.create_task(self._renew(ticket, lost, main))
                 report: RunReport | None
                 try:
                     if ticket.direction == "import":
@@ -129,6 +131,11 @@ class WorkerRuntime:
                     log.warning("%s", exc)
                     outcome["result"] = "lease lost"
                     return outcome
+                except asyncio.CancelledError:
+                    if not lost.is_set():
+                        raise
+                    outcome["result"] = "lease lost"  # stopped before its next vendor call
+                    return outcome
                 except WfsyncError as exc:
                     log.warning("%s/%s failed: %s", ticket.tenant, ticket.direction, exc)
                     outcome["result"] = f"failed: {exc}"
@@ -141,12 +148,21 @@ class WorkerRuntime:
         finally:
             store.close()
 
-    async def _renew(self, ticket: LeaseTicket) -> None:
+    async def _renew(
+        self, ticket: LeaseTicket, lost: asyncio.Event, main: asyncio.Task[Any] | None
+    ) -> None:
+        """Renew every third of the lease; once it is lost, stop the run at once (the
+        fence already refuses its state writes; this also stops its vendor calls)."""
         every = self.settings.cluster.lease_seconds / 3
         while True:
             await asyncio.sleep(every)
             if not await asyncio.to_thread(self.leases.renew, ticket):
-                log.warning("lease on %s/%s lost", ticket.tenant, ticket.direction)
+                log.warning(
+                    "lease on %s/%s lost; stopping the run", ticket.tenant, ticket.direction
+                )
+                lost.set()
+                if main is not None:
+                    main.cancel()
                 return
 
     def share_budgets(self, engine: Any, tenant: str) -> None:
