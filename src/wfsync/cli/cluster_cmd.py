@@ -7,7 +7,7 @@ import socket
 
 import typer
 
-from wfsync.cli.app import GLOBALS, app
+from wfsync.cli.app import GLOBALS, app, err_console
 
 
 @app.command("worker")
@@ -43,3 +43,40 @@ def scheduler_command() -> None:
     Tenants.open(settings, need_key=True).close()
     celery_app = make_app(settings)
     celery_app.Beat(loglevel="INFO").run()
+
+
+@app.command("webhooks")
+def webhooks_command() -> None:
+    """Receive every tenant's webCRM hook callbacks ([events] webhook_listen of the
+    cluster's config) and send each tenant's webCRM cycle as a task."""
+    import uvicorn
+
+    from wfsync.cli.listen import ensure_can_listen
+    from wfsync.cluster.hooks import HookRouter
+    from wfsync.cluster.tasks import make_app
+    from wfsync.cluster.tenants import Tenants
+
+    settings = GLOBALS.cluster_settings()
+    tenants = Tenants.open(settings, need_key=False)
+    celery_app = make_app(settings)
+    import redis
+
+    client = redis.Redis.from_url(settings.cluster.broker_url)
+
+    def claim(tenant: str, seconds: float) -> bool:
+        key = f"wfsync:hook:{tenant}"
+        return bool(client.set(key, "1", nx=True, px=int(seconds * 1000)))
+
+    def send_cycle(tenant: str, countdown: float) -> None:
+        celery_app.send_task("wfsync.cycle", (tenant, "webcrm"), countdown=countdown)
+
+    host, _, port = settings.events.webhook_listen.rpartition(":")
+    ensure_can_listen(host, int(port))
+    err_console.print(f"webCRM hooks of every tenant received on {host}:{port}", highlight=False)
+    try:
+        uvicorn.run(
+            HookRouter(tenants, send_cycle, claim), host=host, port=int(port), log_level="warning"
+        )
+    finally:
+        tenants.close()
+        client.close()

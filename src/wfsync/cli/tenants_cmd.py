@@ -138,3 +138,22 @@ def rotate_key_command() -> None:
     with _tenants() as tenants:
         count = tenants.rotate_keys()
     err_console.print(f"{count} tenant(s) re-encrypted with the first key")
+
+
+@tenants_app.command("hooks")
+def hooks_command(name: str = typer.Argument(...)) -> None:
+    """Register (or repair) a tenant's webCRM hooks at the cluster's [events] webhook_url,
+    served by `wfsync webhooks`."""
+    import asyncio
+
+    from wfsync.cluster.hooks import register_hooks
+
+    settings = GLOBALS.cluster_settings()
+    if not settings.events.webhook_url:
+        raise ConfigError(
+            "[events] webhook_url: set the public URL `wfsync webhooks` is reached at "
+            "(in the cluster's config)"
+        )
+    with _tenants() as tenants:
+        created = asyncio.run(register_hooks(tenants, name, settings.events.webhook_url))
+    err_console.print(f"tenant {name}: {created} webCRM hook(s) created", highlight=False)

@@ -10,6 +10,8 @@
 * :mod:`wfsync.cluster.tasks` — the Celery app and its tasks.
 * :mod:`wfsync.cluster.worker` — one tenant's run inside a worker process.
 * :mod:`wfsync.cluster.move` — a single-tenant install's state copied in.
+* :mod:`wfsync.cluster.console` — every tenant's console behind one login.
+* :mod:`wfsync.cluster.hooks` — webCRM hook callbacks routed to their tenant.
 
 The single-tenant install (SQLite, ``wfsync run``) imports none of this.
 """

@@ -289,6 +289,8 @@ class TenantRow(Base):
     schema_name: Mapped[str] = mapped_column(sa.String(63), unique=True)
     enabled: Mapped[bool]
     config: Mapped[str] = mapped_column(sa.Text)
+    #: The path token of the tenant's webCRM hook URLs (routes callbacks to it).
+    hook_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("schema_name", sa.String(63), nullable=False, unique=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("config", sa.Text(), nullable=False),
+        sa.Column("hook_token", sa.String(64), nullable=True, unique=True),
         _when("created_at"),
         _when("updated_at"),
     )
