@@ -29,15 +29,18 @@ from wfsync.http.errors import ConfigError
 __all__ = [
     "AlertSettings",
     "CatalogueSlots",
+    "ClusterSettings",
     "CustomFields",
     "EventsSettings",
     "FortnoxSettings",
     "Settings",
     "StateSettings",
     "SyncSettings",
+    "TenantSettings",
     "WebSettings",
     "WebcrmSettings",
     "load_config",
+    "settings_from_toml",
 ]
 
 DEFAULT_CONFIG_PATH = Path("wfsync.toml")
@@ -310,6 +313,23 @@ class AlertSettings(_Section):
     events_disconnected_minutes: int = Field(default=5, ge=1)
 
 
+class ClusterSettings(_Section):
+    """Many tenants on Celery workers (docs/deploy.md); unused by `wfsync run`."""
+
+    #: Celery's broker, also where the shared API budgets and the beat schedule live.
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    #: A run's lease on its tenant+direction lasts this long unless renewed (renewed
+    #: every third of it while the run is alive); a stalled worker loses it after this.
+    lease_seconds: float = Field(default=60.0, ge=5)
+    #: Seconds before Redis hands an unacknowledged task (its worker died) to another.
+    visibility_timeout_seconds: int = Field(default=900, ge=10)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        return _checked_url(value, ("redis", "rediss"))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WFSYNC_",
@@ -326,6 +346,7 @@ class Settings(BaseSettings):
 
     web: WebSettings = Field(default_factory=WebSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -338,6 +359,37 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init kwargs; the environment must win over it.
         return env_settings, init_settings
+
+
+class TenantSettings(Settings):
+    """One tenant's settings in the cluster: its stored wfsync.toml and nothing else.
+
+    The worker's environment (``WFSYNC_STATE__URL`` of the cluster, …) must not
+    leak into a tenant, so only the file's values are read.
+    """
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def settings_from_toml(text: str, source: str) -> TenantSettings:
+    """Validate a wfsync.toml given as text (a tenant's), ignoring the environment."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return TenantSettings(**data)
+    except PydanticValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from None
 
 
 def _describe(loc: tuple[int | str, ...]) -> str:

@@ -63,6 +63,11 @@ SECTION_DESCRIPTIONS: dict[str, str] = {
         "Alerts sent once per condition by the process that notices it, and the "
         "auto-pause of a direction that keeps failing (docs/console.md)."
     ),
+    "cluster": (
+        "Many tenants on Celery workers and a scheduler; only the "
+        "cluster's own wfsync.toml needs it, with [state] pointing at PostgreSQL "
+        "(docs/deploy.md). Tenant secrets are encrypted with WFSYNC_SECRET_KEY."
+    ),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -198,6 +203,17 @@ DESCRIPTIONS: dict[str, str] = {
         "console banner only."
     ),
     "alerts.failed_runs": "Alert when a direction fails this many runs in a row.",
+    # [cluster]
+    "cluster.broker_url": (
+        "Redis URL of the Celery broker; the shared API budgets and the schedule live there too."
+    ),
+    "cluster.lease_seconds": (
+        "How long a run's lease on a tenant's direction lasts unless renewed; a stalled "
+        "worker loses it (and can no longer write) after this."
+    ),
+    "cluster.visibility_timeout_seconds": (
+        "Seconds before a task whose worker died unacknowledged is handed to another worker."
+    ),
     "alerts.pause_after_failed_runs": (
         "Pause a direction after this many failing runs in a row (resume in the console "
         "or with `wfsync resume`)."

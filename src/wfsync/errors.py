@@ -9,7 +9,9 @@ The tree, with where each branch lives::
     │   ├── MissingCustomFieldError   wfsync.webcrm.errors
     │   ├── SeedError                 wfsync.demo.world
     │   ├── NoStateYet                wfsync.cli.state_access: read-only, nothing there
-    │   └── InboxUsageError           wfsync.cli.sync_cmds: skip/unskip of a wrong id
+    │   ├── InboxUsageError           wfsync.cli.sync_cmds: skip/unskip of a wrong id
+    │   ├── MissingSecretKey          wfsync.state.secrets: WFSYNC_SECRET_KEY missing or bad
+    │   └── TenantError               wfsync.cluster.tenants: no such tenant, name taken
     ├── ApiError                      a vendor answered with an error / not at all
     │   ├── AuthError                 credentials wrong, expired, revoked
     │   ├── PermissionDeniedError     authenticated, but no scope or licence
@@ -25,6 +27,7 @@ The tree, with where each branch lives::
     │   ├── RecordNotFoundError, AmbiguousLinkError, LinkClashError
     │   └── InboxStateError           skip/unskip of an entry in the wrong state
     ├── LeaseBusyError                wfsync.state.lease: another writer is busy
+    ├── LeaseLostError                wfsync.cluster.lease: a stalled worker's lease was taken
     ├── RecordFailed                  wfsync.sync.context: one record, to the inbox
     ├── NotImportedError              wfsync.sync.engine: run `wfsync import` first
     └── AlreadyRunningError, RedirectError, EventSocketClosed, DemoDivergedError

@@ -20,6 +20,7 @@ from rich.text import Text
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from wfsync.cli import check_cmd as _check_cmd  # noqa: F401  (registers commands)
+from wfsync.cli import cluster_cmd as _cluster_cmd  # noqa: F401
 from wfsync.cli import connect_cmd as _connect_cmd  # noqa: F401
 from wfsync.cli import demo_cmd as _demo_cmd  # noqa: F401
 from wfsync.cli import disconnect_cmd as _disconnect_cmd  # noqa: F401
@@ -28,6 +29,7 @@ from wfsync.cli import run_cmd as _run_cmd  # noqa: F401
 from wfsync.cli import serve_cmd as _serve_cmd  # noqa: F401
 from wfsync.cli import simulate as _simulate  # noqa: F401
 from wfsync.cli import sync_cmds as _sync_cmds  # noqa: F401
+from wfsync.cli import tenants_cmd as _tenants_cmd  # noqa: F401
 from wfsync.cli import web_cmd as _web_cmd  # noqa: F401
 from wfsync.cli.app import GLOBALS, app, err_console
 from wfsync.http.errors import ConfigError, WfsyncError
@@ -49,6 +51,7 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     words = list(sys.argv[1:] if argv is None else argv)
     GLOBALS.log_format = "json" if _asks_for_json_logs(words) else "auto"
+    GLOBALS.tenant = None
     try:
         result = command.main(args=argv, prog_name="wfsync", standalone_mode=False)
     except typer.Exit as exc:

@@ -35,9 +35,34 @@ class Globals:
     config_path: Path = DEFAULT_CONFIG_PATH
     log_format: str = "auto"
     verbose: int = 0
+    #: ``--tenant NAME``: the command works on that tenant of the cluster.
+    tenant: str | None = None
 
     def settings(self, *, required: bool = False) -> Settings:
+        """The command's settings: the config file, or with ``--tenant`` that tenant's
+        settings from the cluster the config file describes (docs/deploy.md)."""
+        if self.tenant:
+            from wfsync.cluster.tenants import Tenants
+
+            with Tenants.open(load_settings(self.config_path)) as tenants:
+                return tenants.settings_for(self.tenant)
         return load_settings(self.config_path, required=required)
+
+    def cluster_settings(self) -> Settings:
+        """The cluster's own settings ([state] on PostgreSQL, [cluster])."""
+        return load_settings(self.config_path)
+
+
+def use_tenant(name: str | None) -> None:
+    """Called first by every per-tenant command with its ``--tenant`` value."""
+    if name:
+        GLOBALS.tenant = name
+
+
+#: ``--tenant NAME`` on per-tenant commands.
+TENANT_OPTION = typer.Option(
+    None, "--tenant", "-t", help="In a cluster: work on this tenant (see `wfsync tenants list`)."
+)
 
 
 GLOBALS = Globals()
@@ -66,6 +91,7 @@ def _global_options(
             f"{log_format!r} is not one of auto, human, json", param_hint="--log-format"
         )
     GLOBALS.config_path = config
+    GLOBALS.tenant = None  # set again by a per-tenant command's --tenant
     GLOBALS.log_format = log_format
     GLOBALS.verbose = verbose
     configure_logging(log_format, verbose)

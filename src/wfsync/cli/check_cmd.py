@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.setup.readiness import check_readiness
 from wfsync.setup.report import Readiness, Status
 
@@ -26,8 +26,10 @@ _STYLE = {Status.ok: "green", Status.warn: "yellow", Status.fail: "red", Status.
 @app.command("check")
 def check_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Check config, both connections, webCRM fields and Types, and the state store."""
+    use_tenant(tenant)
     settings = GLOBALS.settings(required=True)
     readiness = asyncio.run(check_readiness(settings, config_source=str(GLOBALS.config_path)))
     if as_json:

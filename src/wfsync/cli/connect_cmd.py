@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.config import Settings
 from wfsync.setup.fortnox_connect import DEFAULT_TIMEOUT, FortnoxConnection, connect_fortnox
 from wfsync.setup.redirect import listen_address
@@ -40,6 +40,7 @@ def fortnox_command(
     timeout: float = typer.Option(
         DEFAULT_TIMEOUT, "--timeout", min=0.1, help="Seconds to wait for Fortnox's redirect."
     ),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Authorise wfsync in Fortnox and store the tokens in the state store.
 
@@ -47,6 +48,7 @@ def fortnox_command(
     [fortnox] redirect_uri, and confirms by reading the company information.
     With [fortnox] tenant_id set (service account), no browser is needed.
     """
+    use_tenant(tenant)
     settings = GLOBALS.settings(required=True)
     fortnox = settings.fortnox
     if not fortnox.tenant_id:
@@ -104,11 +106,14 @@ def _print_fortnox(connection: FortnoxConnection, settings: Settings) -> None:
 
 
 @connect_app.command("webcrm")
-def webcrm_command() -> None:
+def webcrm_command(
+    tenant: str | None = TENANT_OPTION,
+) -> None:
     """Validate the webCRM API token and show the tenant's Types and custom fields."""
+    use_tenant(tenant)
     settings = GLOBALS.settings(required=True)
-    tenant = asyncio.run(connect_webcrm(settings))
-    _print_webcrm(tenant, settings)
+    connection = asyncio.run(connect_webcrm(settings))
+    _print_webcrm(connection, settings)
 
 
 def _print_webcrm(tenant: WebcrmConnection, settings: Settings) -> None:

@@ -13,7 +13,7 @@ import asyncio
 
 import typer
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.runtime.events_webcrm import remove_hooks
 from wfsync.webcrm import WebcrmClient
 
@@ -26,8 +26,11 @@ app.add_typer(disconnect_app, name="disconnect")
 
 
 @disconnect_app.command("webcrm-hooks")
-def webcrm_hooks_command() -> None:
+def webcrm_hooks_command(
+    tenant: str | None = TENANT_OPTION,
+) -> None:
     """Delete the webhooks `wfsync run` registered in webCRM (ours only)."""
+    use_tenant(tenant)
     settings = GLOBALS.settings(required=True)
 
     async def remove() -> int:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.config import Settings
 from wfsync.state import StateStore
 from wfsync.web.auth import PASSWORD_KEY
@@ -58,12 +58,21 @@ def console_app(settings: Settings, host: str, port: int) -> tuple[FastAPI, str]
 def serve_command(
     port: int = typer.Option(8080, "--port", "-p", help="Port for the console."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    tenant: str | None = TENANT_OPTION,
+    all_tenants: bool = typer.Option(
+        False, "--all-tenants", help="In a cluster: every tenant's console, with a picker."
+    ),
 ) -> None:
     """Serve the operator's console: overview, error inbox, conflicts, records, runs."""
+    use_tenant(tenant)
     import uvicorn
 
     from wfsync.cli.listen import ensure_can_listen
     from wfsync.cli.state_access import ensure_state_exists
+
+    if all_tenants:
+        _serve_cluster(host, port)
+        return
 
     settings = GLOBALS.settings()
     ensure_state_exists(settings.state.url)  # a console over a store that is not there misleads
@@ -71,3 +80,29 @@ def serve_command(
     console, greeting = console_app(settings, host, port)
     err_console.print(f"{greeting} — Ctrl-C to stop", highlight=False, soft_wrap=True)
     uvicorn.run(console, host=host, port=port, log_level="warning")
+
+
+def _serve_cluster(host: str, port: int) -> None:
+    """`wfsync serve --all-tenants`: one login, a tenant picker at /tenants."""
+    import uvicorn
+
+    from wfsync.cli.listen import ensure_can_listen
+    from wfsync.cluster.console import ClusterConsole, cluster_password_hash
+    from wfsync.cluster.tenants import Tenants
+
+    settings = GLOBALS.cluster_settings()
+    tenants = Tenants.open(settings)
+    ensure_can_listen(host, port)
+    token = None if cluster_password_hash(tenants, settings) else secrets.token_urlsafe(32)
+    console = ClusterConsole(tenants, settings, bound_host=host, login_token=token)
+    base = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    login = f" — log in once with {base}/login?token={token}" if token else ""
+    err_console.print(
+        f"cluster console on {base}/ (tenants at {base}/tenants){login} — Ctrl-C to stop",
+        highlight=False,
+        soft_wrap=True,
+    )
+    try:
+        uvicorn.run(console, host=host, port=port, log_level="warning")
+    finally:
+        tenants.close()

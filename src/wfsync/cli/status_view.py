@@ -84,6 +84,7 @@ def collect_status(store: StateStore, now: datetime | None = None) -> dict[str, 
                 "error": None if completed else run.error,
                 # A completed run's note holds its warnings, one per line.
                 "warnings": (run.error or "").splitlines() if completed else [],
+                "worker": run.worker,
             }
     links: dict[str, dict[str, int]] = {}
     paused = []
@@ -109,6 +110,18 @@ def collect_status(store: StateStore, now: datetime | None = None) -> dict[str, 
     return {
         "imported": store.get_cursor("webcrm", "organisations") is not None,
         "runs": runs,
+        # Newest first: which worker ran what, when (several per direction in a cluster).
+        "recent_runs": [
+            {
+                "id": run.id,
+                "direction": run.direction,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "status": run.status,
+                "worker": run.worker,
+            }
+            for run in store.last_runs(20)
+        ],
         "links": links,
         "paused": paused,
         # Inactive in Fortnox: still linked and synced, shown so nobody wonders.

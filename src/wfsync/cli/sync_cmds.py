@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.cli.state_access import open_existing_store
 from wfsync.http.errors import ConfigError
 from wfsync.state import Failure, InboxStateError, RecordNotFoundError, StateStore
@@ -70,8 +70,10 @@ def _print_report(title: str, report: RunReport, calls: dict[str, int] | None = 
 @app.command("import")
 def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Import all active Fortnox customers and active articles into webCRM (run once)."""
+    use_tenant(tenant)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console
     ) as bar:
@@ -92,12 +94,14 @@ def sync_command(
         False, "--once", help="Required: run one cycle of both directions, then exit."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """With --once: one sync cycle (webCRM changes, then Fortnox changes), then exit.
 
     `--once` is required, so that nobody expects this command to keep running:
     `wfsync run` keeps syncing on the 6/3-minute cadence.
     """
+    use_tenant(tenant)
     if not once:
         raise ConfigError(
             "wfsync sync needs --once (one cycle, then exit); `wfsync run` keeps syncing"
@@ -111,8 +115,11 @@ def sync_command(
 
 
 @app.command("retry")
-def retry_command() -> None:
+def retry_command(
+    tenant: str | None = TENANT_OPTION,
+) -> None:
     """Retry every open entry of the error inbox now."""
+    use_tenant(tenant)
     from wfsync.cli.state_access import ensure_state_exists
 
     ensure_state_exists(GLOBALS.settings(required=True).state.url)  # never create one
@@ -135,8 +142,10 @@ def _jsonable(value: Any) -> Any:
 @app.command("status")
 def status_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Last runs, link counts, open conflicts and the error inbox."""
+    use_tenant(tenant)
     from wfsync.cli.status_view import collect_status, print_status
 
     store = _store()
@@ -155,6 +164,7 @@ def conflicts_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
     all_: bool = typer.Option(False, "--all", help="Include acknowledged conflicts."),
     ack: int | None = typer.Option(None, "--ack", help="Acknowledge the conflict with this id."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Fields changed on both sides to different values, and which value was kept.
 
@@ -162,6 +172,7 @@ def conflicts_command(
     kept in practice: Fortnox records carry no change time, so a later webCRM edit can
     never be proven (docs/sync.md).
     """
+    use_tenant(tenant)
     rule = GLOBALS.settings().sync.conflict_winner
     store = _store()
     try:
@@ -241,8 +252,12 @@ def _inbox_action(failure_id: int, action: str) -> Failure:
 
 
 @app.command("skip")
-def skip_command(failure_id: int = typer.Argument(..., help="Open error-inbox entry id.")) -> None:
+def skip_command(
+    failure_id: int = typer.Argument(..., help="Open error-inbox entry id."),
+    tenant: str | None = TENANT_OPTION,
+) -> None:
     """Stop retrying one open error-inbox entry until its record is edited (or `unskip`)."""
+    use_tenant(tenant)
     failure = _inbox_action(failure_id, "skip")
     err_console.print(
         f"error {failure_id} skipped ({failure.kind} {failure.source} {failure.source_id}): it is "
@@ -256,7 +271,9 @@ def skip_command(failure_id: int = typer.Argument(..., help="Open error-inbox en
 @app.command("unskip")
 def unskip_command(
     failure_id: int = typer.Argument(..., help="Skipped error-inbox entry id."),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Undo `wfsync skip`: the entry is open again and retried on the next cycle."""
+    use_tenant(tenant)
     _inbox_action(failure_id, "unskip")
     err_console.print(f"error {failure_id} is open again; the next cycle retries it")

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.cli.app import GLOBALS, TENANT_OPTION, app, err_console, use_tenant
 from wfsync.clock import SystemClock
 from wfsync.state import StateStore
 from wfsync.state.lease import describe_holder, writer_lease
@@ -30,8 +30,11 @@ def _read_password(prompt: str) -> str:
 
 
 @web_app.command("set-password")
-def set_password_command() -> None:
+def set_password_command(
+    tenant: str | None = TENANT_OPTION,
+) -> None:
     """Set the console password (asked twice; stored as a salted hash in the state store)."""
+    use_tenant(tenant)
     settings = GLOBALS.settings()
     first = _read_password("new console password: ")
     second = _read_password("again: ")
@@ -59,8 +62,10 @@ def resume_command(
     direction: str = typer.Argument(
         "all", help="webcrm, fortnox or all (default): the paused direction to resume."
     ),
+    tenant: str | None = TENANT_OPTION,
 ) -> None:
     """Resume a direction that was paused after failing runs (also in the console)."""
+    use_tenant(tenant)
     from wfsync.runtime.pause import DIRECTIONS, resume
 
     if direction not in (*DIRECTIONS, "all"):

@@ -33,7 +33,7 @@ from wfsync.fortnox.resources import (
     TermsOfPayments,
 )
 from wfsync.fortnox.tokens import TokenStore
-from wfsync.http.core import HttpCore
+from wfsync.http.core import HttpCore, tls_context
 from wfsync.http.ratelimit import SlidingWindowLimiter
 from wfsync.http.retry import RetryPolicy
 
@@ -67,7 +67,10 @@ class FortnoxClient:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._token_http = httpx.AsyncClient(
-            transport=transport, timeout=30.0, headers={"Accept": "application/json"}
+            transport=transport,
+            timeout=30.0,
+            headers={"Accept": "application/json"},
+            verify=tls_context(),
         )
         self.auth = FortnoxAuth(settings, token_store, http=self._token_http, clock=self.clock)
         self.limiter = SlidingWindowLimiter(settings.rate_limit, RATE_WINDOW_SECONDS, self.clock)

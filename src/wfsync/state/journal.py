@@ -39,7 +39,11 @@ class Journal(UnitOfWork):
     def start_run(self, direction: str) -> RunRecord:
         with self._write() as session:
             row = RunRow(
-                direction=direction, started_at=self._clock.now(), status="running", counts={}
+                direction=direction,
+                started_at=self._clock.now(),
+                status="running",
+                counts={},
+                worker=self.worker,
             )
             session.add(row)
             session.flush()
@@ -358,6 +362,7 @@ def _run(row: RunRow) -> RunRecord:
         status=row.status,
         counts={str(k): int(v) for k, v in row.counts.items()},
         error=row.error,
+        worker=row.worker,
     )
 
 

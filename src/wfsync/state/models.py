@@ -29,8 +29,10 @@ __all__ = [
     "HistoryRow",
     "IntentRow",
     "JsonValue",
+    "LeaseRow",
     "LinkRow",
     "RunRow",
+    "TenantRow",
     "TokenRow",
     "UtcDateTime",
 ]
@@ -152,6 +154,8 @@ class RunRow(Base):
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
     counts: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(sa.Text)
+    #: The cluster worker that ran it (None for a single-tenant install).
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class ConflictRow(Base):
@@ -274,3 +278,33 @@ class HistoryRow(Base):
     action: Mapped[str] = mapped_column(sa.String(32))
     detail: Mapped[str] = mapped_column(sa.Text)
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TenantRow(Base):
+    """One tenant of the cluster; ``config`` is its wfsync.toml, Fernet-encrypted."""
+
+    __tablename__ = "tenants"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    schema_name: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    enabled: Mapped[bool]
+    config: Mapped[str] = mapped_column(sa.Text)
+    #: The path token of the tenant's webCRM hook URLs (routes callbacks to it).
+    hook_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"TenantRow(name={self.name!r}, enabled={self.enabled!r})"
+
+
+class LeaseRow(Base):
+    """Who may run one tenant's direction until when; ``token`` only ever grows (fencing)."""
+
+    __tablename__ = "cluster_leases"
+
+    tenant: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    token: Mapped[int] = mapped_column(sa.BigInteger)
+    holder: Mapped[str | None] = mapped_column(sa.String(200))
+    expires_at: Mapped[datetime]

@@ -131,6 +131,7 @@ class RunRecord:
     status: str
     counts: dict[str, int]
     error: str | None
+    worker: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

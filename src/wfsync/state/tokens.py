@@ -27,6 +27,7 @@ from wfsync.state.db import READ_ONLY
 from wfsync.state.lock import lock_for
 from wfsync.state.models import TokenRow
 from wfsync.state.records import StateError
+from wfsync.state.secrets import looks_encrypted, secret_box
 from wfsync.state.store import StateStore
 
 __all__ = ["SqlTokenStore"]
@@ -58,6 +59,18 @@ class SqlTokenStore:
         self._poll_interval = poll_interval
         self._wait_limit = wait_limit
         self._local = asyncio.Lock()
+        #: Tokens are encrypted at rest when WFSYNC_SECRET_KEY is set (wfsync.state.secrets).
+        self._box = secret_box(required=False)
+
+    def _open(self, value: str) -> str:
+        if not looks_encrypted(value):
+            return value  # stored before a key was set: read as is, encrypted on next save
+        box = self._box or secret_box(required=True)
+        assert box is not None
+        return box.decrypt(value)
+
+    def _seal(self, value: str) -> str:
+        return self._box.encrypt(value) if self._box is not None else value
 
     def __repr__(self) -> str:
         return f"SqlTokenStore(name={self.name!r}, store={self._store!r})"
@@ -69,9 +82,9 @@ class SqlTokenStore:
             if row is None:
                 return None
             return TokenSet(
-                access_token=row.access_token,
+                access_token=self._open(row.access_token),
                 access_expires_at=row.access_expires_at,
-                refresh_token=row.refresh_token,
+                refresh_token=self._open(row.refresh_token) if row.refresh_token else None,
                 refresh_expires_at=row.refresh_expires_at,
                 scope=row.scope,
                 tenant_id=row.tenant_id,
@@ -83,9 +96,9 @@ class SqlTokenStore:
             if row is None:
                 row = TokenRow(name=self.name)
                 session.add(row)
-            row.access_token = tokens.access_token
+            row.access_token = self._seal(tokens.access_token)
             row.access_expires_at = tokens.access_expires_at
-            row.refresh_token = tokens.refresh_token
+            row.refresh_token = self._seal(tokens.refresh_token) if tokens.refresh_token else None
             row.refresh_expires_at = tokens.refresh_expires_at
             row.scope = tokens.scope
             row.tenant_id = tokens.tenant_id

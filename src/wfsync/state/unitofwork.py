@@ -16,7 +16,7 @@ a clear error rather than left to deadlock the event loop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType, TracebackType
@@ -49,6 +49,11 @@ class UnitOfWork:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         #: Threads on which a transaction of this store is open (see _refuse_if_thread_busy).
         self._busy_threads: set[int] = set()
+        #: The cluster worker writing through this store, recorded with each run.
+        self.worker: str | None = None
+        #: Called at the start of every write transaction (the cluster's fencing check,
+        #: :mod:`wfsync.cluster.lease`); raising aborts the write before anything is sent.
+        self.fence: Callable[[Session], None] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -95,6 +100,7 @@ class UnitOfWork:
         self._refuse_if_thread_busy()
         thread = threading.get_ident()
         with self._sessions() as session, session.begin():
+            self._check_fence(session)
             token = _OPEN.set({**_OPEN.get(), id(self): session})
             self._busy_threads.add(thread)
             try:
@@ -115,7 +121,12 @@ class UnitOfWork:
             return
         self._refuse_if_thread_busy()
         with self._sessions() as session, session.begin():
+            self._check_fence(session)
             yield session
+
+    def _check_fence(self, session: Session) -> None:
+        if self.fence is not None:
+            self.fence(session)
 
     def _refuse_if_thread_busy(self) -> None:
         """Fail fast instead of deadlocking the event loop.

@@ -43,11 +43,16 @@ def create_app(
     login_token: str | None = None,
     bound_host: str = "127.0.0.1",
     secure_cookies: bool = False,
+    sessions: Sessions | None = None,
+    tenant: str | None = None,
+    stored_password: bool = True,
 ) -> FastAPI:
     """The console for the state store of ``settings``.
 
     ``login_token``: a one-time token for ``/login?token=…`` (printed by `wfsync
-    serve` when no password is set). ``engine_factory`` opens a sync engine for
+    serve` when no password is set). ``sessions`` and ``tenant``: a cluster's
+    console (:mod:`wfsync.cluster.console`) shares one login across its tenants'
+    consoles and names the tenant shown. ``engine_factory`` opens a sync engine for
     what the console does itself (tests pass one wired to the simulators).
     """
     clock = clock or SystemClock()
@@ -58,9 +63,11 @@ def create_app(
         store=store,
         clock=clock,
         engine=engine_factory or (lambda: SyncEngine.open(settings, clock=clock, holder=holder)),
-        sessions=Sessions(clock, login_token=login_token),
+        sessions=sessions or Sessions(clock, login_token=login_token),
         throttle=LoginThrottle(clock),
         secure_cookies=secure_cookies,
+        tenant=tenant,
+        stored_password=stored_password,
     )
 
     @asynccontextmanager

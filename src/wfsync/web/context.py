@@ -48,11 +48,16 @@ class Console:
     sessions: Sessions
     throttle: LoginThrottle
     secure_cookies: bool = False
+    #: In a cluster's console: the tenant this console shows (a picker at /tenants).
+    tenant: str | None = None
+    #: Whether the password `wfsync web set-password` stored in this state counts
+    #: (not in a cluster's console, where one login opens every tenant).
+    stored_password: bool = True
 
     def password_hash(self) -> str | None:
         """``[web] admin_password_hash`` wins over the one `wfsync web set-password` stored."""
         configured = self.settings.web.admin_password_hash.get_secret_value()
-        stored = self.store.get_value(PASSWORD_KEY)
+        stored = self.store.get_value(PASSWORD_KEY) if self.stored_password else None
         return configured or (stored if isinstance(stored, str) else None)
 
     def render(self, request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -63,6 +68,7 @@ class Console:
             "alerts": active_alerts(self.store) if session else [],
             "path": request.url.path,
             "no_password": self.password_hash() is None,
+            "tenant": self.tenant,
         }
         return TEMPLATES.TemplateResponse(request, template, {**base, **context})
 

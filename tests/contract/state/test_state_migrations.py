@@ -27,6 +27,7 @@ from wfsync.state.models import Base
 TABLES = {"links", "intents", "cursors", "runs", "conflicts", "failures", "tokens"}
 #: The operator's console (issue #14).
 TABLES |= {"console_values", "console_requests", "record_history"}
+TABLES |= {"tenants", "cluster_leases"}
 
 
 def test_a_fresh_database_is_brought_to_head(state_url: str, clock: FakeClock) -> None:

@@ -1,0 +1,176 @@
+"""One tenant's work inside a Celery worker process.
+
+:class:`WorkerRuntime` is made once per worker process (after the fork) and
+holds what every task of that process shares: the cluster's settings, its state
+store (tenants, leases; a pool of one or two connections), a Redis client for
+the API budgets, and the worker's name. :meth:`WorkerRuntime.run` does one
+tenant's direction:
+
+1. the tenant's settings (decrypted) — a disabled or removed tenant is skipped;
+2. the cluster lease on (tenant, direction) — someone else on it: skipped;
+3. the tenant's state store, fenced by that lease and naming the worker in
+   its runs; the API clients pace themselves on the tenant's budgets in Redis;
+4. the cycle, as ``wfsync run`` does it (:class:`wfsync.runtime.runner.Runner`:
+   pauses, auto-pause after failing runs, admin requests, alerts), while a
+   background task renews the lease;
+5. the lease released, the store closed.
+
+A task redelivered after its worker died simply runs the direction again:
+cursors, snapshots and intents make a repeated cycle write nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wfsync.clock import Clock, SystemClock
+from wfsync.cluster.lease import ClusterLeases, LeaseLostError, LeaseTicket
+from wfsync.cluster.tenants import TenantError, Tenants
+from wfsync.cluster.window import FORTNOX_BUDGET, WEBCRM_BUDGET, RedisWindow, budget_key
+from wfsync.config import Settings
+from wfsync.http.errors import WfsyncError
+from wfsync.state import StateStore
+from wfsync.sync.report import RunReport
+
+__all__ = ["KEY_PREFIX", "WorkerRuntime", "worker_name"]
+
+log = logging.getLogger("wfsync.cluster")
+
+KEY_PREFIX = "wfsync"
+DIRECTIONS = ("webcrm", "fortnox")
+
+
+def worker_name() -> str:
+    """What runs and leases record as their worker: ``WFSYNC_WORKER_NAME`` (``{pid}``
+    in it is this process's id; `wfsync worker` sets ``<node name>/{pid}``)."""
+    named = os.environ.get("WFSYNC_WORKER_NAME")
+    if named:
+        return named.replace("{pid}", str(os.getpid()))
+    return f"{socket.gethostname()}/{os.getpid()}"
+
+
+@dataclass
+class WorkerRuntime:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    name: str = field(default_factory=worker_name)
+    #: Called with (tenant, direction) once the run holds its lease (tests, metrics).
+    on_start: Callable[[str, str], None] | None = None
+
+    def __post_init__(self) -> None:
+        import redis
+
+        self.tenants = Tenants.open(self.settings, need_key=True)
+        self.leases = ClusterLeases(
+            self.tenants.store, seconds=self.settings.cluster.lease_seconds, clock=self.clock
+        )
+        self.redis = redis.Redis.from_url(self.settings.cluster.broker_url)
+
+    def close(self) -> None:
+        self.tenants.close()
+        self.redis.close()
+
+    # --- one tenant, one direction --------------------------------------------------
+    def run(self, tenant: str, direction: str) -> dict[str, Any]:
+        """Run one cycle (``webcrm``/``fortnox``) or the first import (``import``)."""
+        try:
+            if not self.tenants.get(tenant).enabled:
+                return {"tenant": tenant, "direction": direction, "result": "disabled"}
+            settings = self.tenants.settings_for(tenant)
+        except TenantError:
+            return {"tenant": tenant, "direction": direction, "result": "no such tenant"}
+        ticket = self.leases.try_acquire(tenant, direction, self.name)
+        if ticket is None:
+            return {"tenant": tenant, "direction": direction, "result": "busy"}
+        try:
+            return asyncio.run(self._run(settings, ticket))
+        finally:
+            self.leases.release(ticket)
+
+    async def _run(self, settings: Settings, ticket: LeaseTicket) -> dict[str, Any]:
+        from wfsync.runtime.runner import Runner
+        from wfsync.sync.engine import NotImportedError, SyncEngine
+
+        store = StateStore.open(settings.state.url, clock=self.clock)
+        store.fence = self.leases.fence(ticket)
+        store.worker = self.name
+        outcome: dict[str, Any] = {"tenant": ticket.tenant, "direction": ticket.direction}
+        try:
+            async with SyncEngine.open(
+                settings,
+                clock=self.clock,
+                store=store,
+                holder=f"{self.name} {ticket.direction}",
+                lease_wait=settings.state.lease_wait_seconds,
+            ) as engine:
+                self.share_budgets(engine, ticket.tenant)
+                if self.on_start is not None:
+                    self.on_start(ticket.tenant, ticket.direction)
+                lost = asyncio.Event()
+                main = asyncio.current_task()
+                renewer = asyncio.create_task(self._renew(ticket, lost, main))
+                report: RunReport | None
+                try:
+                    if ticket.direction == "import":
+                        if engine.imported:
+                            outcome["result"] = "already imported"
+                            return outcome
+                        report = await engine.import_all()
+                    else:
+                        report = await Runner(engine, self.clock).cycle(ticket.direction)
+                except NotImportedError:
+                    outcome["result"] = "not imported (run `wfsync import --tenant`)"
+                    return outcome
+                except LeaseLostError as exc:
+                    log.warning("%s", exc)
+                    outcome["result"] = "lease lost"
+                    return outcome
+                except asyncio.CancelledError:
+                    if not lost.is_set():
+                        raise
+                    outcome["result"] = "lease lost"  # stopped before its next vendor call
+                    return outcome
+                except WfsyncError as exc:
+                    log.warning("%s/%s failed: %s", ticket.tenant, ticket.direction, exc)
+                    outcome["result"] = f"failed: {exc}"
+                    return outcome
+                finally:
+                    renewer.cancel()
+            outcome["result"] = "paused" if report is None else "ok"
+            outcome["counts"] = {} if report is None else report.as_dict()
+            return outcome
+        finally:
+            store.close()
+
+    async def _renew(
+        self, ticket: LeaseTicket, lost: asyncio.Event, main: asyncio.Task[Any] | None
+    ) -> None:
+        """Renew every third of the lease; once it is lost, stop the run at once (the
+        fence already refuses its state writes; this also stops its vendor calls)."""
+        every = self.settings.cluster.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            if not await asyncio.to_thread(self.leases.renew, ticket):
+                log.warning(
+                    "lease on %s/%s lost; stopping the run", ticket.tenant, ticket.direction
+                )
+                lost.set()
+                if main is not None:
+                    main.cancel()
+                return
+
+    def share_budgets(self, engine: Any, tenant: str) -> None:
+        """Pace this tenant's clients on budgets every worker shares (Redis)."""
+        for client_limiter, vendor, (limit, window) in (
+            (engine.fortnox.http.limiter, "fortnox", FORTNOX_BUDGET),
+            (engine.webcrm.http.limiter, "webcrm", WEBCRM_BUDGET),
+        ):
+            client_limiter.store = RedisWindow(self.redis, budget_key(KEY_PREFIX, tenant, vendor))
+            client_limiter.max_requests = min(limit, client_limiter.max_requests)
+            client_limiter.window = window
