@@ -93,7 +93,7 @@ class Tenants:
                 "(postgresql+psycopg://user@host/db), not SQLite"
             )
         box = secret_box(required=need_key)
-        return cls(StateStore.open(settings.state.url), box)
+        return cls(StateStore.open(settings.state.url, pool_size=1), box)
 
     def close(self) -> None:
         self.store.close()

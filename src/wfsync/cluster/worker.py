@@ -97,7 +97,7 @@ class WorkerRuntime:
         from wfsync.runtime.runner import Runner
         from wfsync.sync.engine import NotImportedError, SyncEngine
 
-        store = StateStore.open(settings.state.url, clock=self.clock)
+        store = StateStore.open(settings.state.url, clock=self.clock, pool_size=1)
         store.fence = self.leases.fence(ticket)
         store.worker = self.name
         outcome: dict[str, Any] = {"tenant": ticket.tenant, "direction": ticket.direction}

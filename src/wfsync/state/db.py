@@ -108,11 +108,15 @@ def _json_dumps(value: Any) -> str:
 _COMMON: Final[dict[str, Any]] = {"json_serializer": _json_dumps, "hide_parameters": True}
 
 
-def create_state_engine(url: str | URL) -> Engine:
-    """An engine configured for the state store; does not touch the schema."""
+def create_state_engine(url: str | URL, *, pool_size: int | None = None) -> Engine:
+    """An engine configured for the state store; does not touch the schema.
+
+    ``pool_size`` (PostgreSQL): connections kept open when idle (the cluster's
+    workers keep one; more are opened while needed and closed after)."""
     parsed = parse_state_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True, **_COMMON)
+        sizing = {} if pool_size is None else {"pool_size": pool_size}
+        return sa.create_engine(parsed, pool_pre_ping=True, **sizing, **_COMMON)
     return _sqlite_engine(parsed)
 
 

@@ -44,9 +44,11 @@ class StateStore(Journal, ConsoleJournal):
     """Links, intents, cursors, runs, conflicts and failures in one database."""
 
     @classmethod
-    def open(cls, url: str, *, clock: Clock | None = None) -> StateStore:
+    def open(
+        cls, url: str, *, clock: Clock | None = None, pool_size: int | None = None
+    ) -> StateStore:
         """Connect to ``url`` and bring its schema up to date (creating it if new)."""
-        engine = create_state_engine(url)
+        engine = create_state_engine(url, pool_size=pool_size)
         try:
             upgrade_to_head(engine)
         except BaseException:
