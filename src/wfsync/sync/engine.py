@@ -29,6 +29,7 @@ from wfsync.fortnox import FortnoxClient
 from wfsync.http.errors import ApiError, ConfigError, NotFoundError, WfsyncError
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.state.lease import DEFAULT_WAIT, WriterLease, describe_holder
+from wfsync.state.ratewindow import window_store
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
@@ -115,10 +116,21 @@ class SyncEngine:
         clock = clock or SystemClock()
         own_store = store is None
         store = store or StateStore.open(settings.state.url, clock=clock)
+        # The rate budgets live in the state store, so a command run right after
+        # another (or beside the console) paces against what the vendor already counted.
         fortnox = FortnoxClient(
-            settings.fortnox, SqlTokenStore(store), clock=clock, transport=fortnox_transport
+            settings.fortnox,
+            SqlTokenStore(store),
+            clock=clock,
+            transport=fortnox_transport,
+            window=window_store(store, "fortnox"),
         )
-        webcrm = WebcrmClient(settings.webcrm, clock=clock, transport=webcrm_transport)
+        webcrm = WebcrmClient(
+            settings.webcrm,
+            clock=clock,
+            transport=webcrm_transport,
+            window=window_store(store, "webcrm"),
+        )
         try:
             async with fortnox, webcrm:
                 wait = settings.state.lease_wait_seconds if lease_wait is None else lease_wait
