@@ -51,7 +51,10 @@ CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
+#: When the hourly sweeps last ran (our clock, ISO; format version 2 — version 1
+#: was a cycle counter, read as "never").
 PRICE_SWEEP_CURSOR = ("fortnox", "price_sweep")
+SWEEP_CURSOR_VERSION = 2
 #: What :meth:`SyncEngine.sync_record` can sync: (source, entity).
 RECORD_ENTITIES = frozenset(
     {
@@ -247,11 +250,12 @@ class SyncEngine:
             order_cursor = _parse(self.store.get_cursor("fortnox", "orders"))
             deliveries = DeliverySync(ctx)
             await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)
-            if self._price_sweep_due(dry_run):
+            await articles.scan()
+            if self._sweep_due(PRICE_SWEEP_CURSOR):
                 await articles.sweep()
-            else:
-                await articles.price_scan()
                 await deliveries.sweep()
+                if not dry_run:
+                    self._swept(PRICE_SWEEP_CURSOR)
             if not dry_run:
                 with self.store.transaction():
                     for entity in CURSORS_FORTNOX:
@@ -363,12 +367,23 @@ class SyncEngine:
             settled = newest.isoformat() if newest == cursor else ""
             self.store.set_cursor("webcrm", f"{entity}.settled", settled)
 
-    def _price_sweep_due(self, dry_run: bool) -> bool:
-        every = self.settings.sync.price_check_every
-        done = int(self.store.get_cursor(*PRICE_SWEEP_CURSOR) or "0")
-        if not dry_run:
-            self.store.set_cursor(*PRICE_SWEEP_CURSOR, str(done + 1))
-        return done % every == every - 1
+    def _sweep_period(self) -> timedelta:
+        """How often the sweeps run: ``price_check_every`` cycles of the cadence
+        (10 × 6 minutes = hourly with the defaults), measured on the clock."""
+        sync = self.settings.sync
+        return timedelta(minutes=sync.price_check_every * sync.webcrm_interval_minutes)
+
+    def _sweep_due(self, key: tuple[str, str]) -> bool:
+        """Due when the last sweep (a stored time) is a period ago — less half a cycle,
+        so a cycle that starts a moment early does not push the sweep a whole cycle."""
+        last = _parse(self.store.get_cursor(*key, version=SWEEP_CURSOR_VERSION))
+        if last is None:
+            return True
+        slack = timedelta(minutes=self.settings.sync.webcrm_interval_minutes) / 2
+        return self.clock.now() - last >= self._sweep_period() - slack
+
+    def _swept(self, key: tuple[str, str]) -> None:
+        self.store.set_cursor(*key, self.clock.now().isoformat(), version=SWEEP_CURSOR_VERSION)
 
     # --- start-up import -------------------------------------------------------------
     async def import_all(
