@@ -45,8 +45,6 @@ log = logging.getLogger("wfsync.sync")
 
 WEBCRM_OVERLAP = timedelta(minutes=2)
 SETTLED_STEP = timedelta(microseconds=1)
-#: Deliveries synced this recently get their lines re-read every webCRM cycle.
-RECENT_DELIVERIES = timedelta(days=14)
 CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
@@ -219,7 +217,6 @@ class SyncEngine:
                 delivery_since is not None and newest_delivery <= delivery_since
             ):
                 newest_delivery = delivery_cursor  # the feed returns its start when idle
-            await deliveries.sweep(recent=RECENT_DELIVERIES)
             await self._retry(ctx, "webcrm", customers)
             if not dry_run:
                 self._advance_webcrm("organisations", cursor, newest)
