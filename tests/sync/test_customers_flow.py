@@ -213,3 +213,34 @@ async def test_type_changed_away_pauses_the_link_and_back_resumes(world: World) 
     assert resumed.state == "active"
     assert world.fortnox.ui.customer(number)["VisitingCity"] == "Kiruna"
     assert world.webcrm.ui.organisation(org_id)["OrganisationTelephone"] == "0980-123"
+
+
+async def test_customers_changed_in_fortnox_cost_one_query_and_one_batch_write_on_webcrm(
+    world: World,
+) -> None:
+    """k changed customers: ⌈k/250⌉ organisation reads (Queries … IN) and ⌈k/250⌉ batch
+    writes (PATCH) on webCRM; no organisation is read twice, none written one by one."""
+    numbers = [
+        world.fortnox.ui.create_customer(Name=f"Kund {n:02d} AB", City="Uppsala") for n in range(30)
+    ]
+    world.clock.advance(86400)
+    await world.import_all()
+    for _ in range(3):
+        await world.sync()
+    for number in numbers:
+        world.fortnox.ui.update_customer(number, VisitingCity="Västerås")
+    world.clock.advance(360)
+    before = len(world.webcrm.requests)
+    async with world.engine() as engine:
+        await engine.sync_fortnox()
+    calls = [(r.method, r.path) for r in world.webcrm.requests[before:]]
+    assert calls.count(("GET", "/Queries")) == 1
+    assert calls.count(("PATCH", "/Organisations")) == 1
+    assert [c for c in calls if c[1].startswith("/Organisations/")] == []
+    cities = {
+        world.webcrm.ui.organisation(int(link.webcrm_id or 0))["OrganisationCity"]
+        for link in world.store.links("customer")
+    }
+    assert cities == {"Västerås"}
+    await world.sync()
+    assert world.last_writes == 0

@@ -20,13 +20,15 @@ Decisions (docs/sync.md has the long form):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
-from wfsync.http.errors import NotFoundError
+from wfsync.http.errors import ApiError, NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
@@ -49,12 +51,28 @@ def label(name: str | None, system: str, ident: str) -> str:
     return f"{name or '(no name)'} ({system} {ident})"
 
 
+@dataclass
+class _PendingWrite:
+    link: Link
+    org: Organisation
+    changes: dict[str, Any]
+    result: MergeResult
+    written_fortnox: Customer
+
+
 class CustomerSync:
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.creator = CustomerCreator(self)
+        #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 250), by id:
+        #: a record already read is not read again before it is merged.
+        self.orgs: dict[int, Organisation] = {}
+        #: With ``batch_writes``, webCRM updates wait here for :meth:`flush`, which
+        #: sends them with the batch ``PATCH`` (250 a request) and then records them.
+        self.batch_writes = False
+        self._pending: list[_PendingWrite] = []
 
     # --- mapping -----------------------------------------------------------
     def from_webcrm(self, org: Organisation) -> Customer:
@@ -103,6 +121,14 @@ class CustomerSync:
                 return
             await self.reconcile(link, org=org)
 
+    async def read_fortnox(self, number: str) -> FortnoxCustomer | None:
+        """One changed Fortnox customer (the list lacks most fields); None if unreadable
+        (the failure is in the inbox)."""
+        record: FortnoxCustomer | None = None
+        async with self.ctx.guard(KIND, "fortnox", number, "read"):
+            record = await self.ctx.fortnox.customers.get(number)
+        return record
+
     async def handle_fortnox(self, number: str, record: FortnoxCustomer | None = None) -> None:
         store = self.ctx.store
         if record is None:
@@ -143,6 +169,7 @@ class CustomerSync:
         ctx = self.ctx
         assert link.webcrm_id is not None and link.fortnox_id is not None
         try:
+            org = org or self.orgs.pop(int(link.webcrm_id), None)
             org = org or await ctx.webcrm.organisations.get(int(link.webcrm_id))
         except NotFoundError:
             self._pause(link, "the organisation no longer exists in webCRM")
@@ -204,10 +231,20 @@ class CustomerSync:
                 ctx.report.count(KIND, "updated_fortnox")
         if result.to_webcrm:
             changes = self._webcrm_changes(org, merged, result.to_webcrm)
+            if changes and self.batch_writes:
+                self._pending.append(_PendingWrite(link, org, changes, result, written_fortnox))
+                return
             if changes:
-                updated_org = await ctx.webcrm.organisations.update(org.id, changes)
+                # Read moments ago in this cycle: written without a second read.
+                updated_org = await ctx.webcrm.organisations.replace(org, changes)
                 written_webcrm = self.from_webcrm(updated_org)
                 ctx.report.count(KIND, "updated_webcrm")
+        self._record(link, result, written_webcrm, written_fortnox)
+
+    def _record(
+        self, link: Link, result: MergeResult, written_webcrm: Customer, written_fortnox: Customer
+    ) -> None:
+        ctx = self.ctx
         with ctx.store.transaction():
             ctx.report.count(KIND, "conflicts", len(result.conflicts))
             record_conflicts(ctx.store, link, result.conflicts)
@@ -218,6 +255,54 @@ class CustomerSync:
             ctx.store.resolve_failures(KIND, "fortnox", link.fortnox_id or "")
         if result.quiet:
             ctx.report.count(KIND, "unchanged")
+
+    async def prefetch(self, fortnox_records: Iterable[FortnoxCustomer]) -> None:
+        """Read, in one ``/Queries … IN (…)`` per 250, the organisations linked to the
+        Fortnox customers that changed (those whose hash differs from the link's), so
+        each is read once in the cycle, not once per record."""
+        store = self.ctx.store
+        wanted: list[int] = []
+        for record in fortnox_records:
+            link = store.get_link(KIND, fortnox_id=record.customer_number)
+            if (
+                link is not None
+                and link.state == "active"
+                and link.webcrm_id is not None
+                and link.fortnox_hash != hash_of(self.from_fortnox(record))
+                and int(link.webcrm_id) not in self.orgs
+            ):
+                wanted.append(int(link.webcrm_id))
+        if wanted:
+            self.orgs.update(await self.ctx.webcrm.organisations.get_many(wanted))
+
+    async def flush(self) -> None:
+        """Send the queued webCRM updates with the batch ``PATCH`` (one request per 250),
+        then record each one that webCRM accepted; one it refused goes to the inbox.
+        The PATCH carries full records (read this cycle) like a PUT, so sending one
+        again after a lost answer changes nothing: no duplicate can come of it."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        ctx = self.ctx
+        dtos = [{**p.org.dto(), **p.changes, "OrganisationId": p.org.id} for p in pending]
+        try:
+            answers: list[Any] = await ctx.webcrm.organisations.upsert_many(dtos)
+        except ApiError as exc:
+            if exc.fatal_for_run:
+                raise
+            log.warning("batch update refused (%s); updating one by one", exc)
+            answers = [None] * len(pending)
+        for item, dto, answer in zip(pending, dtos, answers, strict=True):
+            link = item.link
+            async with ctx.guard(KIND, "fortnox", link.fortnox_id or "", "sync"):
+                if isinstance(answer, ApiError):
+                    raise answer
+                if answer is None:
+                    written = await ctx.webcrm.organisations.replace(item.org, item.changes)
+                else:
+                    written = type(item.org).from_dto(dto)
+                ctx.report.count(KIND, "updated_webcrm")
+                self._record(link, item.result, self.from_webcrm(written), item.written_fortnox)
 
     def _webcrm_changes(
         self, org: Organisation, merged: Customer, names: dict[str, Any]

@@ -238,8 +238,15 @@ class SyncEngine:
             numbers = [
                 c.customer_number async for c in self.fortnox.customers.list(lastmodified=since)
             ]
-            for number in numbers:
-                await customers.handle_fortnox(number)
+            # Read the changed customers, then their organisations in one query per 250,
+            # merge each, and send the webCRM updates in one batch PATCH per 250.
+            records = [r for n in numbers if (r := await customers.read_fortnox(n)) is not None]
+            await customers.prefetch(records)
+            customers.batch_writes = True
+            for record in records:
+                await customers.handle_fortnox(record.customer_number, record)
+            await customers.flush()
+            customers.batch_writes = False
             await self._retry(ctx, "fortnox", customers)
             articles = ArticleSync(ctx)
             article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
