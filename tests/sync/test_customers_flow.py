@@ -244,3 +244,29 @@ async def test_customers_changed_in_fortnox_cost_one_query_and_one_batch_write_o
     assert cities == {"Västerås"}
     await world.sync()
     assert world.last_writes == 0
+
+
+async def test_a_feed_page_loads_its_links_in_one_query_not_one_per_record(
+    world: World,
+) -> None:
+    import sqlalchemy as sa
+
+    for n in range(40):
+        world.fortnox.ui.create_customer(Name=f"Radkund {n:02d} AB", City="Uppsala")
+    world.clock.advance(86400)
+    await world.import_all()
+    link_queries: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM links" in statement:
+            link_queries.append(statement)
+
+    sa.event.listen(world.store.engine, "before_cursor_execute", count)
+    try:
+        world.clock.advance(360)
+        async with world.engine() as engine:
+            report = await engine.sync_webcrm()  # re-reads the 40 the import wrote
+    finally:
+        sa.event.remove(world.store.engine, "before_cursor_execute", count)
+    assert report.counts["customer.unchanged"] == 40
+    assert len(link_queries) < 10

@@ -73,6 +73,28 @@ class CustomerSync:
         #: sends them with the batch ``PATCH`` (250 a request) and then records them.
         self.batch_writes = False
         self._pending: list[_PendingWrite] = []
+        #: Links of the records of the page being processed, loaded in one query
+        #: (:meth:`preload_links`); each is used once, then looked up again.
+        self._links: dict[tuple[str, str], Link | None] = {}
+
+    def preload_links(self, side: str, ids: Iterable[str]) -> None:
+        """Load the links of a feed page's records at once (one query per 500)."""
+        wanted = list(ids)
+        found = self.ctx.store.links_by_ids(KIND, side, wanted)
+        for key in wanted:
+            self._links[side, key] = found.get(key)
+
+    def forget_links(self) -> None:
+        """Drop what :meth:`preload_links` loaded and was not used (end of a page)."""
+        self._links.clear()
+
+    def link(self, side: str, key: str) -> Link | None:
+        """The link holding ``side`` id ``key``: preloaded (once), else one lookup."""
+        if (side, key) in self._links:
+            return self._links.pop((side, key))
+        if side == "webcrm":
+            return self.ctx.store.get_link(KIND, webcrm_id=key)
+        return self.ctx.store.get_link(KIND, fortnox_id=key)
 
     # --- mapping -----------------------------------------------------------
     def from_webcrm(self, org: Organisation) -> Customer:
@@ -100,7 +122,7 @@ class CustomerSync:
             self.ctx.report.count(KIND, "waiting")
             return
         async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=fingerprint):
-            link = store.get_link(KIND, webcrm_id=key)
+            link = self.link("webcrm", key)
             if link is None:
                 if not self.synced_type(org):
                     self.ctx.report.count(KIND, "ignored")
@@ -130,7 +152,6 @@ class CustomerSync:
         return record
 
     async def handle_fortnox(self, number: str, record: FortnoxCustomer | None = None) -> None:
-        store = self.ctx.store
         if record is None:
             async with self.ctx.guard(KIND, "fortnox", number, "read"):
                 record = await self.ctx.fortnox.customers.get(number)
@@ -143,7 +164,7 @@ class CustomerSync:
             self.ctx.report.count(KIND, "waiting")
             return
         async with self.ctx.guard(KIND, "fortnox", number, "sync", fingerprint=fingerprint):
-            link = store.get_link(KIND, fortnox_id=number)
+            link = self.link("fortnox", number)
             if link is None:
                 if not customer.active:
                     self.ctx.report.count(KIND, "ignored")
@@ -260,10 +281,13 @@ class CustomerSync:
         """Read, in one ``/Queries … IN (…)`` per 250, the organisations linked to the
         Fortnox customers that changed (those whose hash differs from the link's), so
         each is read once in the cycle, not once per record."""
-        store = self.ctx.store
+        records = list(fortnox_records)
+        numbers = [record.customer_number for record in records]
+        links = self.ctx.store.links_by_ids(KIND, "fortnox", numbers)
+        self._links.update({("fortnox", n): links.get(n) for n in numbers})
         wanted: list[int] = []
-        for record in fortnox_records:
-            link = store.get_link(KIND, fortnox_id=record.customer_number)
+        for record in records:
+            link = links.get(record.customer_number)
             if (
                 link is not None
                 and link.state == "active"

@@ -38,6 +38,7 @@ from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields
+from wfsync.webcrm.models import Organisation
 
 __all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
@@ -203,12 +204,17 @@ class SyncEngine:
             customers = CustomerSync(ctx)
             cursor = _parse(self.store.get_cursor("webcrm", "organisations"))
             since = self._webcrm_since("organisations", cursor)
-            changed = [org async for org in self.webcrm.organisations.changed_since(since)]
             newest = cursor
-            for org in changed:
-                await customers.handle_webcrm(org)
-                if org.updated_at and (newest is None or org.updated_at > newest):
-                    newest = org.updated_at
+            # Streamed a page at a time (memory flat in the feed's size), each page's
+            # links loaded in one query rather than one lookup per record.
+            page: list[Organisation] = []
+            feed = self.webcrm.organisations.changed_since(since)
+            async for org in feed:
+                page.append(org)
+                if len(page) >= self.settings.webcrm.page_size:
+                    newest = await self._webcrm_page(customers, page, newest)
+                    page = []
+            newest = await self._webcrm_page(customers, page, newest)
             deliveries = DeliverySync(ctx)
             delivery_cursor = _parse(self.store.get_cursor("webcrm", "deliveries"))
             delivery_since = self._webcrm_since("deliveries", delivery_cursor)
@@ -247,6 +253,7 @@ class SyncEngine:
                 await customers.handle_fortnox(record.customer_number, record)
             await customers.flush()
             customers.batch_writes = False
+            customers.forget_links()
             await self._retry(ctx, "fortnox", customers)
             articles = ArticleSync(ctx)
             article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
@@ -343,6 +350,18 @@ class SyncEngine:
                     return ctx.report
                 await deliveries.handle_webcrm(delivery)
         return ctx.report
+
+    @staticmethod
+    async def _webcrm_page(
+        customers: CustomerSync, page: list[Organisation], newest: datetime | None
+    ) -> datetime | None:
+        customers.preload_links("webcrm", [str(org.id) for org in page])
+        for org in page:
+            await customers.handle_webcrm(org)
+            if org.updated_at and (newest is None or org.updated_at > newest):
+                newest = org.updated_at
+        customers.forget_links()
+        return newest
 
     def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
         """Where a webCRM feed starts reading.
