@@ -231,6 +231,8 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
 
 def key_of(field: str, value: Any) -> Any:
     """Comparison key of ``value`` in canonical field ``field``."""
+    if value is None:  # every key of nothing is None (the common case: a fast path)
+        return None
     if isinstance(value, bool):
         return value
     if isinstance(value, list | tuple):

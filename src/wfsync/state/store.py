@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,7 +38,15 @@ from wfsync.state.records import (
 )
 from wfsync.state.unitofwork import get_row
 
-__all__ = ["StateStore"]
+__all__ = ["LinkHead", "StateStore"]
+
+
+class LinkHead(NamedTuple):
+    """What a feed needs to know of a link to pass over an unchanged record."""
+
+    state: str
+    webcrm_hash: str | None
+    fortnox_hash: str | None
 
 
 class StateStore(Journal, ConsoleJournal):
@@ -109,6 +117,23 @@ class StateStore(Journal, ConsoleJournal):
                     link = _link(row)
                     key = link.webcrm_id if side == "webcrm" else link.fortnox_id
                     found[key or ""] = link
+        return found
+
+    def link_heads(self, kind: str, side: str, ids: Iterable[str]) -> dict[str, LinkHead]:
+        """State and hashes of the links holding these ``side`` ids, by that id: all a
+        feed needs to pass over an unchanged record, without decoding snapshots.
+        One query per 500 ids."""
+        require(side, SIDES, "link side")
+        column = LinkRow.webcrm_id if side == "webcrm" else LinkRow.fortnox_id
+        wanted = sorted(set(ids))
+        found: dict[str, LinkHead] = {}
+        columns = (column, LinkRow.state, LinkRow.webcrm_hash, LinkRow.fortnox_hash)
+        with self._read() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                stmt = sa.select(*columns).where(LinkRow.kind == kind, column.in_(chunk))
+                for key, state, webcrm_hash, fortnox_hash in session.execute(stmt):
+                    found[key or ""] = LinkHead(state, webcrm_hash, fortnox_hash)
         return found
 
     def links(self, kind: str, *, state: str | None = None) -> list[Link]:

@@ -30,6 +30,7 @@ from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import ApiError, NotFoundError
 from wfsync.state import Link
+from wfsync.state.store import LinkHead
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
@@ -76,17 +77,26 @@ class CustomerSync:
         #: Links of the records of the page being processed, loaded in one query
         #: (:meth:`preload_links`); each is used once, then looked up again.
         self._links: dict[tuple[str, str], Link | None] = {}
+        #: State and hashes of a feed page's links (one query, no snapshots decoded):
+        #: an unchanged record is passed over without loading its link.
+        self._heads: dict[tuple[str, str], LinkHead] = {}
 
     def preload_links(self, side: str, ids: Iterable[str]) -> None:
-        """Load the links of a feed page's records at once (one query per 500)."""
-        wanted = list(ids)
-        found = self.ctx.store.links_by_ids(KIND, side, wanted)
-        for key in wanted:
-            self._links[side, key] = found.get(key)
+        """Load what a feed page needs of its records' links at once (one query per 500)."""
+        for key, head in self.ctx.store.link_heads(KIND, side, ids).items():
+            self._heads[side, key] = head
 
     def forget_links(self) -> None:
-        """Drop what :meth:`preload_links` loaded and was not used (end of a page)."""
+        """Drop what was preloaded and not used (end of a page)."""
         self._links.clear()
+        self._heads.clear()
+
+    def _unchanged(self, side: str, key: str, fingerprint: str) -> bool:
+        """The preloaded link is active and already holds this content."""
+        head = self._heads.pop((side, key), None)
+        if head is None or head.state != "active":
+            return False
+        return (head.webcrm_hash if side == "webcrm" else head.fortnox_hash) == fingerprint
 
     def link(self, side: str, key: str) -> Link | None:
         """The link holding ``side`` id ``key``: preloaded (once), else one lookup."""
@@ -122,6 +132,9 @@ class CustomerSync:
             self.ctx.report.count(KIND, "waiting")
             return
         async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=fingerprint):
+            if self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
+                self.ctx.report.count(KIND, "unchanged")
+                return
             link = self.link("webcrm", key)
             if link is None:
                 if not self.synced_type(org):
@@ -138,7 +151,7 @@ class CustomerSync:
                     return
                 if not self.ctx.dry_run:
                     link = resume(store, link)
-            elif link.webcrm_hash == hash_of(customer):
+            elif link.webcrm_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, org=org)
@@ -174,7 +187,7 @@ class CustomerSync:
             if link.state == "paused":
                 self.ctx.report.count(KIND, "paused")
                 return
-            if link.fortnox_hash == hash_of(customer):
+            if link.fortnox_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, fortnox_record=record)

@@ -358,8 +358,9 @@ class SyncEngine:
         customers.preload_links("webcrm", [str(org.id) for org in page])
         for org in page:
             await customers.handle_webcrm(org)
-            if org.updated_at and (newest is None or org.updated_at > newest):
-                newest = org.updated_at
+            stamp = org.updated_at  # parsed on each access: once
+            if stamp and (newest is None or stamp > newest):
+                newest = stamp
         customers.forget_links()
         return newest
 
