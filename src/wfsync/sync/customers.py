@@ -126,15 +126,17 @@ class CustomerSync:
         key = str(org.id)
         store = self.ctx.store
         customer = self.from_webcrm(org)
-        self.ctx.identify(KIND, "webcrm", key, customer.name)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "webcrm", key, fingerprint):
             self.ctx.report.count(KIND, "waiting")
             return
+        if self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
+            # The common case of a big feed: linked, active, already synced as it is.
+            self.ctx.report.count(KIND, "unchanged")
+            self.ctx.passed(KIND, "webcrm", key)
+            return
+        self.ctx.identify(KIND, "webcrm", key, customer.name)
         async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=fingerprint):
-            if self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
-                self.ctx.report.count(KIND, "unchanged")
-                return
             link = self.link("webcrm", key)
             if link is None:
                 if not self.synced_type(org):
