@@ -89,9 +89,10 @@ async def run(customers: int, articles: int, state_dir: Path) -> int:
     store.close()
 
     page_f, page_w = FORTNOX_PAGE, settings.webcrm.page_size
-    # Fortnox: list + full read per customer; article list + read + price per article; token.
+    # Fortnox: list + full read per customer; the article list (prices included) and
+    # the inactive-article listing; the token grant.
     floor_f = math.ceil(customers / page_f) + customers + math.ceil(articles / page_f)
-    floor_f += 2 * articles + 1
+    floor_f += (1 if articles else 0) + 1
     # webCRM: login, custom-field metadata (organisation, delivery), read all orgs
     # (empty: 1), batch create, read back, catalogue list + creates.
     floor_w = 1 + 2 + 1 + 2 * math.ceil(customers / page_w) + 1 + articles

@@ -259,6 +259,6 @@ def same(field: str, a: Any, b: Any) -> bool:
 
 def fingerprint(values: Mapping[str, Any]) -> str:
     """Content hash of a canonical record's comparison keys (echo/dedupe check)."""
-    keyed = {name: key_of(name, value) for name, value in sorted(values.items())}
+    keyed = {name: key_of(name, value) for name, value in values.items()}  # dumps sorts
     blob = json.dumps(keyed, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
