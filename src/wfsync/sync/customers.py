@@ -67,7 +67,7 @@ class CustomerSync:
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.creator = CustomerCreator(self)
-        #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 250), by id:
+        #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 100 ids), by id:
         #: a record already read is not read again before it is merged.
         self.orgs: dict[int, Organisation] = {}
         #: With ``batch_writes``, webCRM updates wait here for :meth:`flush`, which
@@ -293,7 +293,7 @@ class CustomerSync:
             ctx.report.count(KIND, "unchanged")
 
     async def prefetch(self, fortnox_records: Iterable[FortnoxCustomer]) -> None:
-        """Read, in one ``/Queries … IN (…)`` per 250, the organisations linked to the
+        """Read, in one ``/Queries … IN (…)`` per 100 ids, the organisations linked to the
         Fortnox customers that changed (those whose hash differs from the link's), so
         each is read once in the cycle, not once per record."""
         records = list(fortnox_records)
@@ -325,7 +325,9 @@ class CustomerSync:
         ctx = self.ctx
         dtos = [{**p.org.dto(), **p.changes, "OrganisationId": p.org.id} for p in pending]
         try:
-            answers: list[Any] = await ctx.webcrm.organisations.upsert_many(dtos)
+            answers: list[Any] = await ctx.webcrm.organisations.upsert_many(
+                dtos, changes=[p.changes for p in pending]
+            )
         except ApiError as exc:
             if exc.fatal_for_run:
                 raise

@@ -114,8 +114,8 @@ class DeliverySync(DeliveryWriter):
         """Process deliveries changed in webCRM since ``since``; returns the newest
         ``UpdatedAt`` seen (the next cursor), or ``since`` if nothing came."""
         newest = since
-        changed = [d async for d in self.ctx.webcrm.deliveries.changed_since(since)]
-        for delivery in changed:
+        # Streamed: pages are ordered by id, so our own writes meanwhile move nothing.
+        async for delivery in self.ctx.webcrm.deliveries.changed_since(since):
             await self.handle_webcrm(delivery)
             if delivery.updated_at and (newest is None or delivery.updated_at > newest):
                 newest = delivery.updated_at

@@ -244,7 +244,7 @@ class SyncEngine:
             numbers = [
                 c.customer_number async for c in self.fortnox.customers.list(lastmodified=since)
             ]
-            # Read the changed customers, then their organisations in one query per 250,
+            # Read the changed customers, then their organisations in one query per 100,
             # merge each, and send the webCRM updates in one batch PATCH per 250.
             records = [r for n in numbers if (r := await customers.read_fortnox(n)) is not None]
             await customers.prefetch(records)
