@@ -267,12 +267,13 @@ class CustomerSync:
                 ctx.report.count(KIND, "updated_fortnox")
         if result.to_webcrm:
             changes = self._webcrm_changes(org, merged, result.to_webcrm)
-            if changes and self.batch_writes:
+            if changes and self.batch_writes and ctx.webcrm.organisations.rows_complete:
                 self._pending.append(_PendingWrite(link, org, changes, result, written_fortnox))
                 return
             if changes:
-                # Read moments ago in this cycle: written without a second read.
-                updated_org = await ctx.webcrm.organisations.replace(org, changes)
+                # Read moments ago in this cycle: written without a second read
+                # when query rows are known to be whole records.
+                updated_org = await ctx.webcrm.organisations.write_back(org, changes)
                 written_webcrm = self.from_webcrm(updated_org)
                 ctx.report.count(KIND, "updated_webcrm")
         self._record(link, result, written_webcrm, written_fortnox)
@@ -339,7 +340,7 @@ class CustomerSync:
                 if isinstance(answer, ApiError):
                     raise answer
                 if answer is None:
-                    written = await ctx.webcrm.organisations.replace(item.org, item.changes)
+                    written = await ctx.webcrm.organisations.write_back(item.org, item.changes)
                 else:
                     written = type(item.org).from_dto(dto)
                 ctx.report.count(KIND, "updated_webcrm")
