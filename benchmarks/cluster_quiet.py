@@ -43,7 +43,7 @@ REDIS = os.environ.get("WFSYNC_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def _serve(names: list[str], conn: Connection) -> None:
-    from tests.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
+    from tests.e2e.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 
     sims = Simulators({})
     for name in names:

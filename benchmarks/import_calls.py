@@ -29,11 +29,19 @@ from wfsync.simulators.webcrm import WebcrmSimulator
 from wfsync.state import StateStore
 from wfsync.sync.engine import SyncEngine
 
-#: Feeds polled per quiet cycle: customers, articles, the article price scan,
-#: orders, invoices / login + organisations + deliveries + the catalogue (which has
-#: no change feed: one unpaged read shows an item a person edited).
-QUIET_FORTNOX = 5
+#: Fortnox list pages hold 500 records.
+FORTNOX_PAGE = 500
+#: webCRM per quiet cycle: login + one query per feed (organisations, deliveries) +
+#: the catalogue, which has no change feed (one unpaged read shows an item a person
+#: edited).
 QUIET_WEBCRM = 4
+
+
+def quiet_fortnox_floor(articles: int) -> int:
+    """Fortnox calls of a quiet cycle: one list per feed (customers, articles changed,
+    orders, invoices) plus the article price scan, which pages through the whole
+    article list: ⌈a/500⌉ pages (1,000 articles: 2, so 6 calls, not 5)."""
+    return 4 + max(1, math.ceil(articles / FORTNOX_PAGE))
 
 
 async def run(customers: int, articles: int, state_dir: Path) -> int:
@@ -82,10 +90,11 @@ async def run(customers: int, articles: int, state_dir: Path) -> int:
         quiet_writes = engine.fortnox.http.write_calls + engine.webcrm.http.write_calls
     store.close()
 
-    page_f, page_w = 500, settings.webcrm.page_size
-    # Fortnox: list + full read per customer; article list + read + price per article; token.
+    page_f, page_w = FORTNOX_PAGE, settings.webcrm.page_size
+    # Fortnox: list + full read per customer; the article list (prices included) and
+    # the inactive-article listing; the token grant.
     floor_f = math.ceil(customers / page_f) + customers + math.ceil(articles / page_f)
-    floor_f += 2 * articles + 1
+    floor_f += (1 if articles else 0) + 1
     # webCRM: login, custom-field metadata (organisation, delivery), read all orgs
     # (empty: 1), batch create, read back, catalogue list + creates.
     floor_w = 1 + 2 + 1 + 2 * math.ceil(customers / page_w) + 1 + articles
@@ -94,7 +103,7 @@ async def run(customers: int, articles: int, state_dir: Path) -> int:
         ("import Fortnox calls", f_calls, floor_f),
         ("import webCRM calls", w_calls, floor_w),
         # A quiet cycle: one list per Fortnox feed; webCRM login + one query per feed.
-        ("quiet cycle Fortnox calls", quiet[0], QUIET_FORTNOX),
+        ("quiet cycle Fortnox calls", quiet[0], quiet_fortnox_floor(articles)),
         ("quiet cycle webCRM calls", quiet[1], QUIET_WEBCRM),
     ]
     print(f"customers={customers} articles={articles}")

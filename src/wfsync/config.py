@@ -203,7 +203,7 @@ class SyncSettings(_Section):
     inactive_statuses: list[str] = Field(default_factory=list)
     #: Description of a webCRM delivery made from a Fortnox-born order/invoice.
     fortnox_delivery_description: str = "faktura"
-    #: Re-read every article's list price every N cycles (prices don't bump lastmodified).
+    #: The sweeps run every N × webcrm_interval_minutes (a stored time; hourly by default).
     price_check_every: int = Field(default=10, ge=1)
 
     @field_validator("customer_types")

@@ -162,8 +162,8 @@ DESCRIPTIONS: dict[str, str] = {
         "Description of a webCRM delivery made from an order or invoice born in Fortnox."
     ),
     "sync.price_check_every": (
-        "Re-read every article's list price every N cycles (a price change does not move "
-        "Fortnox's lastmodified)."
+        "The sweeps (delivery lines; article prices when price_list is not A) run every "
+        "N × webcrm_interval_minutes (10 × 6 = hourly), timed by a stored clock time."
     ),
     # [state]
     "state.url": (

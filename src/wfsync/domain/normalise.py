@@ -50,7 +50,12 @@ def text_key(value: Any) -> str | None:
     value = clean(value)
     if value is None:
         return None
-    return _SPACES.sub(" ", str(value))
+    text = str(value)
+    # Every whitespace character but the ASCII space is non-printable, so a printable
+    # text without a double space is what the substitution would give back: skip it.
+    if text.isprintable() and "  " not in text:
+        return text
+    return _SPACES.sub(" ", text)
 
 
 def phone_key(value: Any) -> str | None:
@@ -231,6 +236,10 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
 
 def key_of(field: str, value: Any) -> Any:
     """Comparison key of ``value`` in canonical field ``field``."""
+    if value is None:  # every key of nothing is None (the common case: a fast path)
+        return None
+    if type(value) is str:  # the next most common: skip the other type checks
+        return (_KEYS.get(field) or text_key)(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, list | tuple):
@@ -250,6 +259,6 @@ def same(field: str, a: Any, b: Any) -> bool:
 
 def fingerprint(values: Mapping[str, Any]) -> str:
     """Content hash of a canonical record's comparison keys (echo/dedupe check)."""
-    keyed = {name: key_of(name, value) for name, value in sorted(values.items())}
+    keyed = {name: key_of(name, value) for name, value in values.items()}  # dumps sorts
     blob = json.dumps(keyed, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -34,6 +34,7 @@ from wfsync.setup.scopes import compare_scopes
 from wfsync.setup.state_probe import open_state
 from wfsync.setup.webcrm_connect import configured_types, inspect_webcrm, with_token_hint
 from wfsync.state import SqlTokenStore, StateStore
+from wfsync.state.ratewindow import window_store
 from wfsync.webcrm.client import WebcrmClient
 
 __all__ = ["EXPIRY_WARNING", "CheckRow", "Readiness", "Status", "check_readiness"]
@@ -125,7 +126,12 @@ async def _check_fortnox(
     company: CompanyInformation | None = None
     unreadable: PermissionDeniedError | None = None
     async with FortnoxClient(
-        fortnox, tokens, clock=clock, transport=transport, retry=PROBE_RETRY
+        fortnox,
+        tokens,
+        clock=clock,
+        transport=transport,
+        retry=PROBE_RETRY,
+        window=window_store(store, "fortnox"),
     ) as client:
         try:
             company = await client.company.get()

@@ -6,12 +6,17 @@ deleted by a person in webCRM) is put back by ``catalogue_check`` every Fortnox
 cycle, at the cost of one unpaged catalogue read.
 Nothing is ever created in Fortnox from webCRM.
 
-List prices live in Fortnox's price lists, and a price change does not bump the
-article's ``lastmodified`` (reference §6.3). So besides the article feed, a
-*price sweep* re-reads the base price of every linked article every
-``price_check_every`` Fortnox cycles — one call per article, the documented
-cost of catching price-only edits — and also notices articles deleted in
-Fortnox (one article-list pass).
+Every synced article field is in Fortnox's article *list* (500 a page): number,
+``Description``, ``PurchasePrice``, ``Unit``, ``VAT`` and ``SalesPrice`` — the
+base price of the pre-selected price list (reference §5.2). Only ``Active`` is
+missing; ``filter=inactive`` names the inactive ones. So articles are read from
+the list alone, never one GET each: the import and the feed list them, and every
+Fortnox cycle a *scan* pages through the whole list (⌈a/500⌉ calls), which sees
+price-only edits (they do not bump ``lastmodified``, §6.3), any drift, and
+deleted articles. A configured ``price_list`` other than ``A`` is not what
+``SalesPrice`` shows: then the list gives every field but the price, and the
+hourly *sweep* reads each linked article's base price from the price list (one
+call each, the documented cost).
 
 An article made inactive (or deleted) in Fortnox is removed from the catalogue,
 so nobody puts it on a new quotation line; lines that already use it keep their
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from wfsync.domain import Article
 from wfsync.fortnox.mapping import article_from_fortnox
+from wfsync.fortnox.models import ArticleListItem
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Failure, Link
 from wfsync.sync.context import SyncContext
@@ -55,6 +61,8 @@ class ArticleSync:
         self.ctx = ctx
         self.slots = ctx.settings.webcrm.catalogue
         self.price_list = ctx.settings.fortnox.price_list
+        #: ``SalesPrice`` (in lists and records) is the pre-selected list's base price.
+        self.price_in_list = self.price_list == "A"
         self._catalogue: dict[str, CatalogueItem] | None = None
         #: Items created during this run (article number → id); the catalogue list
         #: is read once per run, not again after every create.
@@ -72,12 +80,17 @@ class ArticleSync:
         return self._catalogue
 
     async def read(self, number: str) -> Article | None:
-        """The Fortnox article with its list price; None when it no longer exists."""
+        """The Fortnox article with its list price; None when it no longer exists.
+
+        For a targeted sync (an event, the inbox): one GET, whose ``SalesPrice`` is
+        the list price unless another price list is configured."""
         fortnox = self.ctx.fortnox
         try:
             record = await fortnox.articles.get(number)
         except NotFoundError:
             return None
+        if self.price_in_list:
+            return article_from_fortnox(record, record.sales_price)
         price = await fortnox.prices.get(number, price_list=self.price_list)
         return article_from_fortnox(record, price)
 
@@ -89,6 +102,30 @@ class ArticleSync:
 
     async def retry(self, failure: Failure) -> None:
         await self.sync_record(failure.source, failure.source_id)
+
+    def listed(self, item: ArticleListItem, *, active: bool = True) -> Article | None:
+        """The canonical article from a list item; None when the list lacks its price
+        (another price list than the pre-selected one is configured)."""
+        if not self.price_in_list:
+            return None
+        article = article_from_fortnox(item, item.sales_price)
+        return article if active else article.model_copy(update={"active": False})
+
+    async def _inactive(self, since: datetime | None = None) -> set[str]:
+        listing = self.ctx.fortnox.articles.list(lastmodified=since, filter="inactive")
+        return {item.article_number async for item in listing}
+
+    async def listing(self, since: datetime | None = None) -> list[tuple[str, Article | None]]:
+        """Articles (changed since ``since``; None: all) as (number, article) from the
+        list alone: ⌈n/500⌉ calls, plus one inactive listing when anything came."""
+        items = [item async for item in self.ctx.fortnox.articles.list(lastmodified=since)]
+        if not items:
+            return []
+        inactive = await self._inactive(since)
+        return [
+            (item.article_number, self.listed(item, active=item.article_number not in inactive))
+            for item in items
+        ]
 
     async def handle(self, number: str, article: Article | None = None) -> None:
         """Bring one Fortnox article's state into the catalogue."""
@@ -170,18 +207,19 @@ class ArticleSync:
 
     async def feed(self, since: datetime | None) -> None:
         """Articles changed in Fortnox since ``since`` (None: all of them)."""
-        listing = self.ctx.fortnox.articles.list(lastmodified=since)
-        numbers = [item.article_number async for item in listing]
-        for number in numbers:
-            await self.handle(number)
+        for number, article in await self.listing(since):
+            await self.handle(number, article)
 
     async def catalogue_check(self) -> None:
         """Every Fortnox cycle: put back catalogue items a person edited or deleted in
         webCRM. The catalogue has no change feed, so its one unpaged list (shared with
         the rest of the run) is compared with what we last wrote; only items that
         differ cost more calls (a fresh read of the Fortnox article and one write)."""
+        links = self.ctx.store.links(KIND, state="active")
+        if not links:
+            return  # nothing of ours in the catalogue: no read
         catalogue = await self.catalogue()
-        for link in self.ctx.store.links(KIND, state="active"):
+        for link in links:
             number = link.fortnox_id
             if not number or link.webcrm_snapshot is None:
                 continue
@@ -197,43 +235,43 @@ class ArticleSync:
                 else:
                     await self._publish(article, link)
 
-    async def price_scan(self) -> None:
-        """Every Fortnox cycle: one pass over the article list (500 a page), whose
-        ``SalesPrice`` shows the base price of the pre-selected list. Only articles
-        whose price differs from what we synced are read in full. Needs the
-        configured price list to be that list ("A" unless the tenant changed it);
-        otherwise the hourly sweep alone catches price edits."""
-        if self.price_list != "A":
-            return
+    async def scan(self) -> None:
+        """Every Fortnox cycle: one pass over the article list (⌈a/500⌉ calls). A linked
+        article whose listed state differs from what we synced — a price-only edit
+        included — is synced from the list item; a linked article missing from the
+        list was deleted (one GET confirms it). Without the price in the list (another
+        price list configured) only deletions are seen here; prices wait for the sweep."""
+        ctx = self.ctx
         links = {
             link.fortnox_id: link
-            for link in self.ctx.store.links(KIND, state="active")
+            for link in ctx.store.links(KIND, state="active")
             if link.fortnox_id and link.fortnox_snapshot
         }
         if not links:
             return
-        moved = []
-        async for item in self.ctx.fortnox.articles.list():
-            link = links.get(item.article_number)
-            if link is None or item.sales_price is None or link.fortnox_snapshot is None:
+        changed: list[tuple[str, Article | None]] = []
+        async for item in ctx.fortnox.articles.list():
+            link = links.pop(item.article_number, None)
+            if link is None:
                 continue
-            known = link.fortnox_snapshot.get("list_price")
-            if known is None or Decimal(str(known)) != item.sales_price:
-                moved.append(item.article_number)
-        for number in moved:
-            await self.handle(number)
+            article = self.listed(item)
+            if article is not None and link.fortnox_hash != hash_of(article):
+                changed.append((item.article_number, article))
+        changed.extend((number, None) for number in links)  # gone from the list
+        for number, article in changed:
+            await self.handle(number, article)
 
     async def sweep(self) -> None:
-        """Catch what the feed cannot see: price-only edits and deleted articles."""
+        """Hourly: with another price list than the pre-selected one, read the base
+        price of every linked article from that list (one call each) — the list's
+        ``SalesPrice`` cannot show it. With the pre-selected list the scan already
+        saw every price this cycle, and this costs nothing."""
+        if self.price_in_list:
+            return
         ctx = self.ctx
-        present = {item.article_number async for item in ctx.fortnox.articles.list()}
-        for link in ctx.store.links(KIND):
+        for link in ctx.store.links(KIND, state="active"):
             number = link.fortnox_id or ""
-            if number not in present:
-                if link.state == "active":
-                    await self.handle(number)
-                continue
-            if link.state != "active" or not link.fortnox_snapshot:
+            if not link.fortnox_snapshot:
                 continue
             async with ctx.guard(KIND, "fortnox", number, "price"):
                 price = await ctx.fortnox.prices.get(number, price_list=self.price_list)

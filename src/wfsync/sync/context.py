@@ -111,6 +111,11 @@ class SyncContext:
         if name:
             self.names[entity, source, source_id] = name
 
+    def passed(self, entity: str, source: str, source_id: str) -> None:
+        """A record needed nothing (unchanged): what :meth:`guard` does on success."""
+        self.handled.add((entity, source, source_id))
+        self._wake_waiters(entity, source, source_id)
+
     def _wake_waiters(self, entity: str, source: str, source_id: str) -> None:
         """A record was synced: entries that wait on it get another try."""
         if self.dry_run:

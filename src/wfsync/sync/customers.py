@@ -20,19 +20,23 @@ Decisions (docs/sync.md has the long form):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
-from wfsync.http.errors import NotFoundError
+from wfsync.http.errors import ApiError, NotFoundError
 from wfsync.state import Failure, Link
+from wfsync.state.store import LinkHead
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, three_way
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
+from wfsync.webcrm.params import organisation_update
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
@@ -49,6 +53,15 @@ def label(name: str | None, system: str, ident: str) -> str:
     return f"{name or '(no name)'} ({system} {ident})"
 
 
+@dataclass
+class _PendingWrite:
+    link: Link
+    org: Organisation
+    changes: dict[str, Any]
+    result: MergeResult
+    written_fortnox: Customer
+
+
 class CustomerSync:
     kind = KIND
 
@@ -57,6 +70,44 @@ class CustomerSync:
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.creator = CustomerCreator(self)
+        #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 100 ids), by id:
+        #: a record already read is not read again before it is merged.
+        self.orgs: dict[int, Organisation] = {}
+        #: With ``batch_writes``, webCRM updates wait here for :meth:`flush`, which
+        #: sends them with the batch ``PATCH`` (250 a request) and then records them.
+        self.batch_writes = False
+        self._pending: list[_PendingWrite] = []
+        #: Links of the records of the page being processed, loaded in one query
+        #: (:meth:`preload_links`); each is used once, then looked up again.
+        self._links: dict[tuple[str, str], Link | None] = {}
+        #: State and hashes of a feed page's links (one query, no snapshots decoded):
+        #: an unchanged record is passed over without loading its link.
+        self._heads: dict[tuple[str, str], LinkHead] = {}
+
+    def preload_links(self, side: str, ids: Iterable[str]) -> None:
+        """Load what a feed page needs of its records' links at once (one query per 500)."""
+        for key, head in self.ctx.store.link_heads(KIND, side, ids).items():
+            self._heads[side, key] = head
+
+    def forget_links(self) -> None:
+        """Drop what was preloaded and not used (end of a page)."""
+        self._links.clear()
+        self._heads.clear()
+
+    def _unchanged(self, side: str, key: str, fingerprint: str) -> bool:
+        """The preloaded link is active and already holds this content."""
+        head = self._heads.pop((side, key), None)
+        if head is None or head.state != "active":
+            return False
+        return (head.webcrm_hash if side == "webcrm" else head.fortnox_hash) == fingerprint
+
+    def link(self, side: str, key: str) -> Link | None:
+        """The link holding ``side`` id ``key``: preloaded (once), else one lookup."""
+        if (side, key) in self._links:
+            return self._links.pop((side, key))
+        if side == "webcrm":
+            return self.ctx.store.get_link(KIND, webcrm_id=key)
+        return self.ctx.store.get_link(KIND, fortnox_id=key)
 
     # --- mapping -----------------------------------------------------------
     def from_webcrm(self, org: Organisation) -> Customer:
@@ -98,13 +149,18 @@ class CustomerSync:
         key = str(org.id)
         store = self.ctx.store
         customer = self.from_webcrm(org)
-        self.ctx.identify(KIND, "webcrm", key, customer.name)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "webcrm", key, fingerprint):
             self.ctx.report.count(KIND, "waiting")
             return
+        if self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
+            # The common case of a big feed: linked, active, already synced as it is.
+            self.ctx.report.count(KIND, "unchanged")
+            self.ctx.passed(KIND, "webcrm", key)
+            return
+        self.ctx.identify(KIND, "webcrm", key, customer.name)
         async with self.ctx.guard(KIND, "webcrm", key, "sync", fingerprint=fingerprint):
-            link = store.get_link(KIND, webcrm_id=key)
+            link = self.link("webcrm", key)
             if link is None:
                 if not self.synced_type(org):
                     self.ctx.report.count(KIND, "ignored")
@@ -120,13 +176,20 @@ class CustomerSync:
                     return
                 if not self.ctx.dry_run:
                     link = resume(store, link)
-            elif link.webcrm_hash == hash_of(customer):
+            elif link.webcrm_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, org=org)
 
+    async def read_fortnox(self, number: str) -> FortnoxCustomer | None:
+        """One changed Fortnox customer (the list lacks most fields); None if unreadable
+        (the failure is in the inbox)."""
+        record: FortnoxCustomer | None = None
+        async with self.ctx.guard(KIND, "fortnox", number, "read"):
+            record = await self.ctx.fortnox.customers.get(number)
+        return record
+
     async def handle_fortnox(self, number: str, record: FortnoxCustomer | None = None) -> None:
-        store = self.ctx.store
         if record is None:
             async with self.ctx.guard(KIND, "fortnox", number, "read"):
                 record = await self.ctx.fortnox.customers.get(number)
@@ -139,7 +202,7 @@ class CustomerSync:
             self.ctx.report.count(KIND, "waiting")
             return
         async with self.ctx.guard(KIND, "fortnox", number, "sync", fingerprint=fingerprint):
-            link = store.get_link(KIND, fortnox_id=number)
+            link = self.link("fortnox", number)
             if link is None:
                 if not customer.active:
                     self.ctx.report.count(KIND, "ignored")
@@ -149,7 +212,7 @@ class CustomerSync:
             if link.state == "paused":
                 self.ctx.report.count(KIND, "paused")
                 return
-            if link.fortnox_hash == hash_of(customer):
+            if link.fortnox_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, fortnox_record=record)
@@ -165,6 +228,7 @@ class CustomerSync:
         ctx = self.ctx
         assert link.webcrm_id is not None and link.fortnox_id is not None
         try:
+            org = org or self.orgs.pop(int(link.webcrm_id), None)
             org = org or await ctx.webcrm.organisations.get(int(link.webcrm_id))
         except NotFoundError:
             self._pause(link, "the organisation no longer exists in webCRM")
@@ -226,10 +290,21 @@ class CustomerSync:
                 ctx.report.count(KIND, "updated_fortnox")
         if result.to_webcrm:
             changes = self._webcrm_changes(org, merged, result.to_webcrm)
+            if changes and self.batch_writes and ctx.webcrm.organisations.rows_complete:
+                self._pending.append(_PendingWrite(link, org, changes, result, written_fortnox))
+                return
             if changes:
-                updated_org = await ctx.webcrm.organisations.update(org.id, changes)
+                # Read moments ago in this cycle: written without a second read
+                # when query rows are known to be whole records.
+                updated_org = await ctx.webcrm.organisations.write_back(org, changes)
                 written_webcrm = self.from_webcrm(updated_org)
                 ctx.report.count(KIND, "updated_webcrm")
+        self._record(link, result, written_webcrm, written_fortnox)
+
+    def _record(
+        self, link: Link, result: MergeResult, written_webcrm: Customer, written_fortnox: Customer
+    ) -> None:
+        ctx = self.ctx
         with ctx.store.transaction():
             ctx.report.count(KIND, "conflicts", len(result.conflicts))
             record_conflicts(ctx.store, link, result.conflicts)
@@ -240,6 +315,59 @@ class CustomerSync:
             ctx.store.resolve_failures(KIND, "fortnox", link.fortnox_id or "")
         if result.quiet:
             ctx.report.count(KIND, "unchanged")
+
+    async def prefetch(self, fortnox_records: Iterable[FortnoxCustomer]) -> None:
+        """Read, in one ``/Queries … IN (…)`` per 100 ids, the organisations linked to the
+        Fortnox customers that changed (those whose hash differs from the link's), so
+        each is read once in the cycle, not once per record."""
+        records = list(fortnox_records)
+        numbers = [record.customer_number for record in records]
+        links = self.ctx.store.links_by_ids(KIND, "fortnox", numbers)
+        self._links.update({("fortnox", n): links.get(n) for n in numbers})
+        wanted: list[int] = []
+        for record in records:
+            link = links.get(record.customer_number)
+            if (
+                link is not None
+                and link.state == "active"
+                and link.webcrm_id is not None
+                and link.fortnox_hash != hash_of(self.from_fortnox(record))
+                and int(link.webcrm_id) not in self.orgs
+            ):
+                wanted.append(int(link.webcrm_id))
+        if wanted:
+            self.orgs.update(await self.ctx.webcrm.organisations.get_many(wanted))
+
+    async def flush(self) -> None:
+        """Send the queued webCRM updates with the batch ``PATCH`` (one request per 250),
+        then record each one that webCRM accepted; one it refused goes to the inbox.
+        The PATCH carries full records (read this cycle) like a PUT, so sending one
+        again after a lost answer changes nothing: no duplicate can come of it."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        ctx = self.ctx
+        dtos = [organisation_update(p.org.dto(), p.changes, p.org.id) for p in pending]
+        try:
+            answers: list[Any] = await ctx.webcrm.organisations.upsert_many(
+                dtos, changes=[p.changes for p in pending]
+            )
+        except ApiError as exc:
+            if exc.fatal_for_run:
+                raise
+            log.warning("batch update refused (%s); updating one by one", exc)
+            answers = [None] * len(pending)
+        for item, dto, answer in zip(pending, dtos, answers, strict=True):
+            link = item.link
+            async with ctx.guard(KIND, "fortnox", link.fortnox_id or "", "sync"):
+                if isinstance(answer, ApiError):
+                    raise answer
+                if answer is None:
+                    written = await ctx.webcrm.organisations.write_back(item.org, item.changes)
+                else:
+                    written = type(item.org).from_dto(dto)
+                ctx.report.count(KIND, "updated_webcrm")
+                self._record(link, item.result, self.from_webcrm(written), item.written_fortnox)
 
     def _webcrm_changes(
         self, org: Organisation, merged: Customer, names: dict[str, Any]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import Delivery
@@ -116,8 +116,8 @@ class DeliverySync(DeliveryWriter):
         """Process deliveries changed in webCRM since ``since``; returns the newest
         ``UpdatedAt`` seen (the next cursor), or ``since`` if nothing came."""
         newest = since
-        changed = [d async for d in self.ctx.webcrm.deliveries.changed_since(since)]
-        for delivery in changed:
+        # Streamed: pages are ordered by id, so our own writes meanwhile move nothing.
+        async for delivery in self.ctx.webcrm.deliveries.changed_since(since):
             await self.handle_webcrm(delivery)
             if delivery.updated_at and (newest is None or delivery.updated_at > newest):
                 newest = delivery.updated_at
@@ -135,20 +135,35 @@ class DeliverySync(DeliveryWriter):
         for number in invoices:
             await self.handle_fortnox("invoice", number)
 
-    async def sweep(self, *, recent: timedelta | None = None) -> None:
-        """Re-read the lines of active links: a webCRM line edit need not touch the
-        delivery's UpdatedAt (the reference does not promise it; ours bumps it only
-        when the totals change), so the change feed cannot be trusted to see it.
-        One request per linked delivery; ``recent`` limits the pass to links synced
-        within that time (every webCRM cycle), None sweeps all (hourly)."""
-        since = self.ctx.clock.now() - recent if recent is not None else None
-        for link in self.ctx.store.links(KIND, state="active"):
-            if link.webcrm_id is None or link.webcrm_id in self.seen:
-                continue
-            if since is not None and (link.last_synced_at is None or link.last_synced_at < since):
-                continue
-            async with self.ctx.guard(KIND, "webcrm", link.webcrm_id, "sync"):
-                lines = await self.ctx.webcrm.quotation_lines.for_delivery(int(link.webcrm_id))
+    async def sweep(self) -> None:
+        """Hourly: look at the lines of every active link for edits the feed cannot see.
+
+        webCRM bumps a delivery's ``UpdatedAt`` when a line edit moves its totals
+        (``OrderValue`` is recomputed from the lines), so price, quantity, discount,
+        added and removed lines arrive through the feed in the next cycle. The
+        reference does not promise a bump for a text-only edit (memo, comment,
+        order), so this pass reads *all* lines in one paged ``GET /QuotationLines``
+        (⌈lines/page⌉ requests, independent of how many deliveries are linked —
+        one per delivery would grow every quiet cycle) and reconciles a link
+        whose lines differ from its snapshot. A text-only line edit therefore
+        reaches Fortnox within the hour (docs/deliveries.md)."""
+        links = [
+            link
+            for link in self.ctx.store.links(KIND, state="active")
+            if link.webcrm_id is not None and link.webcrm_id not in self.seen
+        ]
+        if not links:
+            return
+        by_delivery: dict[int, list[QuotationLine]] = {}
+        for line in await self.ctx.webcrm.quotation_lines.every():
+            by_delivery.setdefault(line.delivery_id, []).append(line)
+        for link in links:
+            webcrm_id = link.webcrm_id or ""
+            async with self.ctx.guard(KIND, "webcrm", webcrm_id, "sync"):
+                lines = sorted(
+                    by_delivery.get(int(webcrm_id), []),
+                    key=lambda line: (line.sort_order, line.id),
+                )
                 snapshot = Delivery.model_validate(link.webcrm_snapshot or {})
                 now = self.webcrm_lines(lines)
                 same_ids = [w.id for w in now] == list(link.extra.get(LINE_IDS, []))

@@ -29,6 +29,7 @@ from wfsync.fortnox import FortnoxClient
 from wfsync.http.errors import ApiError, ConfigError, NotFoundError, WfsyncError
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.state.lease import DEFAULT_WAIT, WriterLease, describe_holder
+from wfsync.state.ratewindow import window_store
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
@@ -38,6 +39,7 @@ from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields
+from wfsync.webcrm.models import Organisation
 
 __all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
@@ -45,13 +47,14 @@ log = logging.getLogger("wfsync.sync")
 
 WEBCRM_OVERLAP = timedelta(minutes=2)
 SETTLED_STEP = timedelta(microseconds=1)
-#: Deliveries synced this recently get their lines re-read every webCRM cycle.
-RECENT_DELIVERIES = timedelta(days=14)
 CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
 FORTNOX_OVERLAP = timedelta(minutes=5)
 CURSORS_WEBCRM = ("organisations", "deliveries")
 CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
+#: When the hourly sweeps last ran (our clock, ISO; format version 2 — version 1
+#: was a cycle counter, read as "never").
 PRICE_SWEEP_CURSOR = ("fortnox", "price_sweep")
+SWEEP_CURSOR_VERSION = 2
 #: What :meth:`SyncEngine.sync_record` can sync: (source, entity).
 RECORD_ENTITIES = frozenset(
     {
@@ -116,10 +119,21 @@ class SyncEngine:
         clock = clock or SystemClock()
         own_store = store is None
         store = store or StateStore.open(settings.state.url, clock=clock)
+        # The rate budgets live in the state store, so a command run right after
+        # another (or beside the console) paces against what the vendor already counted.
         fortnox = FortnoxClient(
-            settings.fortnox, SqlTokenStore(store), clock=clock, transport=fortnox_transport
+            settings.fortnox,
+            SqlTokenStore(store),
+            clock=clock,
+            transport=fortnox_transport,
+            window=window_store(store, "fortnox"),
         )
-        webcrm = WebcrmClient(settings.webcrm, clock=clock, transport=webcrm_transport)
+        webcrm = WebcrmClient(
+            settings.webcrm,
+            clock=clock,
+            transport=webcrm_transport,
+            window=window_store(store, "webcrm"),
+        )
         try:
             async with fortnox, webcrm:
                 wait = settings.state.lease_wait_seconds if lease_wait is None else lease_wait
@@ -191,12 +205,17 @@ class SyncEngine:
             customers = CustomerSync(ctx)
             cursor = _parse(self.store.get_cursor("webcrm", "organisations"))
             since = self._webcrm_since("organisations", cursor)
-            changed = [org async for org in self.webcrm.organisations.changed_since(since)]
             newest = cursor
-            for org in changed:
-                await customers.handle_webcrm(org)
-                if org.updated_at and (newest is None or org.updated_at > newest):
-                    newest = org.updated_at
+            # Streamed a page at a time (memory flat in the feed's size), each page's
+            # links loaded in one query rather than one lookup per record.
+            page: list[Organisation] = []
+            feed = self.webcrm.organisations.changed_since(since)
+            async for org in feed:
+                page.append(org)
+                if len(page) >= self.settings.webcrm.page_size:
+                    newest = await self._webcrm_page(customers, page, newest)
+                    page = []
+            newest = await self._webcrm_page(customers, page, newest)
             deliveries = DeliverySync(ctx)
             delivery_cursor = _parse(self.store.get_cursor("webcrm", "deliveries"))
             delivery_since = self._webcrm_since("deliveries", delivery_cursor)
@@ -205,7 +224,6 @@ class SyncEngine:
                 delivery_since is not None and newest_delivery <= delivery_since
             ):
                 newest_delivery = delivery_cursor  # the feed returns its start when idle
-            await deliveries.sweep(recent=RECENT_DELIVERIES)
             await self._retry(ctx, "webcrm", customers)
             if not dry_run:
                 self._advance_webcrm("organisations", cursor, newest)
@@ -227,8 +245,16 @@ class SyncEngine:
             numbers = [
                 c.customer_number async for c in self.fortnox.customers.list(lastmodified=since)
             ]
-            for number in numbers:
-                await customers.handle_fortnox(number)
+            # Read the changed customers, then their organisations in one query per 100,
+            # merge each, and send the webCRM updates in one batch PATCH per 250.
+            records = [r for n in numbers if (r := await customers.read_fortnox(n)) is not None]
+            await customers.prefetch(records)
+            customers.batch_writes = True
+            for record in records:
+                await customers.handle_fortnox(record.customer_number, record)
+            await customers.flush()
+            customers.batch_writes = False
+            customers.forget_links()
             await self._retry(ctx, "fortnox", customers)
             articles = ArticleSync(ctx)
             article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
@@ -237,11 +263,12 @@ class SyncEngine:
             order_cursor = _parse(self.store.get_cursor("fortnox", "orders"))
             deliveries = DeliverySync(ctx)
             await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)
-            if self._price_sweep_due(dry_run):
+            await articles.scan()
+            if self._sweep_due(PRICE_SWEEP_CURSOR):
                 await articles.sweep()
-            else:
-                await articles.price_scan()
                 await deliveries.sweep()
+                if not dry_run:
+                    self._swept(PRICE_SWEEP_CURSOR)
             if not dry_run:
                 with self.store.transaction():
                     for entity in CURSORS_FORTNOX:
@@ -293,6 +320,19 @@ class SyncEngine:
             await registry(ctx)[kind].sync_record(source, key)
         return ctx.report
 
+    @staticmethod
+    async def _webcrm_page(
+        customers: CustomerSync, page: list[Organisation], newest: datetime | None
+    ) -> datetime | None:
+        customers.preload_links("webcrm", [str(org.id) for org in page])
+        for org in page:
+            await customers.handle_webcrm(org)
+            stamp = org.updated_at  # parsed on each access: once
+            if stamp and (newest is None or stamp > newest):
+                newest = stamp
+        customers.forget_links()
+        return newest
+
     def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
         """Where a webCRM feed starts reading.
 
@@ -320,12 +360,23 @@ class SyncEngine:
             settled = newest.isoformat() if newest == cursor else ""
             self.store.set_cursor("webcrm", f"{entity}.settled", settled)
 
-    def _price_sweep_due(self, dry_run: bool) -> bool:
-        every = self.settings.sync.price_check_every
-        done = int(self.store.get_cursor(*PRICE_SWEEP_CURSOR) or "0")
-        if not dry_run:
-            self.store.set_cursor(*PRICE_SWEEP_CURSOR, str(done + 1))
-        return done % every == every - 1
+    def _sweep_period(self) -> timedelta:
+        """How often the sweeps run: ``price_check_every`` cycles of the cadence
+        (10 × 6 minutes = hourly with the defaults), measured on the clock."""
+        sync = self.settings.sync
+        return timedelta(minutes=sync.price_check_every * sync.webcrm_interval_minutes)
+
+    def _sweep_due(self, key: tuple[str, str]) -> bool:
+        """Due when the last sweep (a stored time) is a period ago — less half a cycle,
+        so a cycle that starts a moment early does not push the sweep a whole cycle."""
+        last = _parse(self.store.get_cursor(*key, version=SWEEP_CURSOR_VERSION))
+        if last is None:
+            return True
+        slack = timedelta(minutes=self.settings.sync.webcrm_interval_minutes) / 2
+        return self.clock.now() - last >= self._sweep_period() - slack
+
+    def _swept(self, key: tuple[str, str]) -> None:
+        self.store.set_cursor(*key, self.clock.now().isoformat(), version=SWEEP_CURSOR_VERSION)
 
     # --- start-up import -------------------------------------------------------------
     async def import_all(

@@ -66,14 +66,14 @@ class Importer:
         start_feeds(store, started=started, webcrm_newest=newest)
 
     async def _articles(self) -> None:
-        """Every Fortnox article, one by one (inactive ones are left out of webCRM),
-        reporting progress as it goes."""
+        """Every Fortnox article from the article list alone (no GET per article;
+        inactive ones are left out of webCRM), reporting progress as it goes."""
         articles = ArticleSync(self.ctx)
-        numbers = [item.article_number async for item in self.ctx.fortnox.articles.list()]
-        self.progress("fortnox articles", 0, len(numbers))
-        for done, number in enumerate(numbers, start=1):
-            await articles.handle(number)
-            self.progress("fortnox articles", done, len(numbers))
+        listed = await articles.listing()
+        self.progress("fortnox articles", 0, len(listed))
+        for done, (number, article) in enumerate(listed, start=1):
+            await articles.handle(number, article)
+            self.progress("fortnox articles", done, len(listed))
 
     async def _index_webcrm(self) -> datetime | None:
         newest: datetime | None = None

@@ -23,7 +23,7 @@ import httpx
 from wfsync.clock import Clock, SystemClock
 from wfsync.config import WebcrmSettings
 from wfsync.http.core import HttpCore
-from wfsync.http.ratelimit import SlidingWindowLimiter
+from wfsync.http.ratelimit import SlidingWindowLimiter, WindowStore
 from wfsync.http.retry import RetryPolicy
 from wfsync.webcrm.auth import ApiLoginAuth
 from wfsync.webcrm.custom_fields import CustomFieldRegistry
@@ -73,6 +73,7 @@ class WebcrmClient:
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        window: WindowStore | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -81,7 +82,9 @@ class WebcrmClient:
             system=SYSTEM,
             base_url=settings.base_url,
             error_mapper=map_error,
-            limiter=SlidingWindowLimiter(settings.rate_limit, RATE_WINDOW, self.clock),
+            limiter=SlidingWindowLimiter(
+                settings.rate_limit, RATE_WINDOW, self.clock, store=window
+            ),
             auth=self.auth,
             retry=retry,
             clock=self.clock,

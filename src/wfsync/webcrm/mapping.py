@@ -24,7 +24,7 @@ from typing import Any
 from wfsync.config import CatalogueSlots, CustomFields, SyncSettings
 from wfsync.domain.models import Article, Customer
 from wfsync.domain.normalise import country_code, country_name
-from wfsync.webcrm.models import CatalogueItem, Organisation
+from wfsync.webcrm.models import CatalogueItem, Organisation, as_text
 
 __all__ = [
     "CATALOGUE_PLACEHOLDER",
@@ -110,8 +110,13 @@ def customer_from_webcrm(
     the usual ``-- Välj --`` shape is recognised without them.
     """
 
+    extra = org.model_extra or {}
+
     def read(prop: str) -> str | None:
-        return _clean(org.field(prop), placeholders)
+        value = extra.get(prop)
+        if value is None or value == "":  # most slots are empty: skip the text work
+            return None
+        return _clean(as_text(value), placeholders)
 
     values: dict[str, Any] = {field: read(prop) for field, prop in STANDARD_CUSTOMER_FIELDS.items()}
     values.update({field: read(getattr(custom, field)) for field in CUSTOM_CUSTOMER_FIELDS})

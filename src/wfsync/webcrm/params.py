@@ -20,6 +20,7 @@ __all__ = [
     "new_delivery",
     "new_organisation",
     "organisation_type",
+    "organisation_update",
     "with_line_position",
 ]
 
@@ -34,6 +35,14 @@ class NewDeliveryParams(TypedDict):
 def new_organisation(fields: Mapping[str, Any]) -> dict[str, Any]:
     """``POST /Organisations``: webCRM wants the id as ``0`` on a create."""
     return {"OrganisationId": 0, **fields}
+
+
+def organisation_update(
+    current: Mapping[str, Any], changes: Mapping[str, Any], organisation_id: int
+) -> dict[str, Any]:
+    """A whole organisation (as read, with ``changes``) for a batch ``PATCH``, which
+    replaces like a PUT; the id says which record it is."""
+    return {**current, **changes, "OrganisationId": organisation_id}
 
 
 def organisation_type(type_name: str) -> dict[str, Any]:

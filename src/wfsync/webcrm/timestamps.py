@@ -55,6 +55,27 @@ def parse_timestamp(value: object) -> datetime | None:
         return None if value.year <= 1 else datetime(value.year, value.month, value.day, tzinfo=UTC)
     if not isinstance(value, str):
         raise ValueError(f"not a webCRM timestamp: {value!r}")
+    if len(value) in _FAST_LENGTHS and value[10:11] == "T" and value[:4] > "0001":
+        # The shapes webCRM sends (``2024-05-01T08:00:00[.123|.123456][Z|±hh:mm]``):
+        # the C parser gives what the pattern below gives, at a fraction of the cost
+        # (a big feed parses one per record); anything else takes the long way.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+    return _parse_text(value)
+
+
+#: Lengths of ``YYYY-MM-DDTHH:MM:SS`` with 0, 3 or 6 fractional digits, and no zone,
+#: ``Z`` or ``±hh:mm``.
+_FAST_LENGTHS = frozenset(base + zone for base in (19, 23, 26) for zone in (0, 1, 6))
+
+
+def _parse_text(value: str) -> datetime | None:
     if not value.strip():
         return None
     legacy = _MS_DATE.match(value)

@@ -221,3 +221,15 @@ def test_naive_datetimes_are_refused(store: StateStore) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         store.save_link(link)
     assert store.links("customer") == []
+
+
+def test_links_by_ids_loads_a_page_of_links_at_once(store: StateStore) -> None:
+    for n in range(1, 1203):
+        store.save_link(customer(webcrm_id=str(1000 + n), fortnox_id=str(n)))
+    wanted = [str(1000 + n) for n in range(1, 1203, 2)] + ["999999"]
+    found = store.links_by_ids("customer", "webcrm", wanted)
+    assert sorted(found) == sorted(wanted[:-1])
+    assert found["1003"].fortnox_id == "3"
+    by_number = store.links_by_ids("customer", "fortnox", ["5", "7"])
+    assert {k: v.webcrm_id for k, v in by_number.items()} == {"5": "1005", "7": "1007"}
+    assert store.links_by_ids("article", "fortnox", ["5"]) == {}

@@ -106,3 +106,87 @@ async def test_catalogue_item_edited_in_webcrm_is_put_back(world: World) -> None
     assert [w for w in world.fortnox.writes() if "/articles" in w.path] == []
     await world.sync()
     assert world.last_writes == 0
+
+
+def article_reads(world: World, since: int = 0) -> list[str]:
+    """Per-article Fortnox reads (GET of one article or of one price) after request ``since``."""
+    return [
+        r.path
+        for r in world.fortnox.requests[since:]
+        if r.method == "GET"
+        and (r.path.startswith("/3/articles/") or r.path.startswith("/3/prices/"))
+    ]
+
+
+async def test_import_and_quiet_cycles_read_articles_from_the_list_alone(world: World) -> None:
+    for n in range(12):
+        new_article(world, str(700 + n), f"Vara {n}", 10 + n, 20 + n)
+    new_article(world, "799", "Utgången", 1, 2, Active=False)
+    await world.import_all()
+    assert len(catalogue(world)) == 12
+    assert article_reads(world) == []
+    # An hour of cycles: the article scan pages the list, never one call per article.
+    before = len(world.fortnox.requests)
+    for _ in range(10):
+        await world.sync()
+        assert world.last_writes == 0
+    assert article_reads(world, before) == []
+
+
+async def test_a_price_only_edit_is_synced_from_the_list_without_a_get(world: World) -> None:
+    new_article(world, "801", "Lim", 30, 60)
+    new_article(world, "802", "Tejp", 5, 12)
+    world.clock.advance(86400)  # outside any lastmodified overlap
+    await world.import_all()
+    await world.sync()
+    before = len(world.fortnox.requests)
+    world.fortnox.ui.set_price("A", "801", 75)  # does not bump lastmodified
+    await world.sync()
+    assert catalogue(world)["801"][f"{P}Price"] == 75
+    assert article_reads(world, before) == []
+    assert world.calls[-1]["webcrm_writes"] == 1  # only the changed item
+
+
+async def test_a_targeted_read_agrees_with_the_list(world: World) -> None:
+    """The GET of an event and the list of a poll give the same article: an event for an
+    unchanged article writes nothing (no echo between the two readings)."""
+    new_article(world, "811", "Skruv", 1, 3)
+    await world.import_all()
+    async with world.engine() as engine:
+        await engine.sync_record("fortnox", "article", "811")
+    assert world.last_writes == 0
+    assert article_reads(world) == ["/3/articles/811"]
+
+
+async def test_a_deleted_article_is_seen_by_the_scan(world: World) -> None:
+    new_article(world, "821", "Borttagen", 1, 3)
+    world.clock.advance(86400)
+    await world.import_all()
+    world.fortnox.ui.delete_article("821")
+    await world.sync()
+    assert "821" not in catalogue(world)
+
+
+async def test_with_another_price_list_the_sweep_reads_prices_once_an_hour(world: World) -> None:
+    world.settings = world.settings.model_copy(
+        update={"fortnox": world.settings.fortnox.model_copy(update={"price_list": "B"})}
+    )
+    world.fortnox.store.pricelists["B"] = {
+        "Code": "B",
+        "Description": "Återförsäljare",
+        "PreSelected": False,
+    }
+    for n in range(3):
+        new_article(world, str(900 + n), f"Vara {n}", 1, 2)
+        world.fortnox.ui.set_price("B", str(900 + n), 5 + n)
+    world.clock.advance(86400)
+    await world.import_all()
+    before = len(world.fortnox.requests)
+    for _ in range(20):  # two hours of 6-minute cycles
+        await world.sync()
+    prices = [p for p in article_reads(world, before) if p.startswith("/3/prices/")]
+    assert len(prices) == 3 * 2  # hourly means hourly: twice in two hours, not 18 times
+    world.fortnox.ui.set_price("B", "901", 50)
+    for _ in range(10):
+        await world.sync()
+    assert catalogue(world)["901"][f"{P}Price"] == 50

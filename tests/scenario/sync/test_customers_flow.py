@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.scenario.sync.conftest import World
 
 ORG_FIELDS = dict(
@@ -213,3 +217,99 @@ async def test_type_changed_away_pauses_the_link_and_back_resumes(world: World) 
     assert resumed.state == "active"
     assert world.fortnox.ui.customer(number)["VisitingCity"] == "Kiruna"
     assert world.webcrm.ui.organisation(org_id)["OrganisationTelephone"] == "0980-123"
+
+
+async def test_customers_changed_in_fortnox_cost_one_query_and_one_batch_write_on_webcrm(
+    world: World,
+) -> None:
+    """k changed customers: ⌈k/250⌉ organisation reads (Queries … IN) and ⌈k/250⌉ batch
+    writes (PATCH) on webCRM; no organisation is read twice, none written one by one."""
+    numbers = [
+        world.fortnox.ui.create_customer(Name=f"Kund {n:02d} AB", City="Uppsala") for n in range(30)
+    ]
+    world.clock.advance(86400)
+    await world.import_all()
+    for _ in range(3):
+        await world.sync()
+    for number in numbers:
+        world.fortnox.ui.update_customer(number, VisitingCity="Västerås")
+    world.clock.advance(360)
+    before = len(world.webcrm.requests)
+    async with world.engine() as engine:
+        await engine.sync_fortnox()
+    calls = [(r.method, r.path) for r in world.webcrm.requests[before:]]
+    assert calls.count(("GET", "/Queries")) == 1
+    assert calls.count(("PATCH", "/Organisations")) == 1
+    # One GET per session proves a query row is the whole record (PUT replaces).
+    assert [c for c in calls if c[1].startswith("/Organisations/")] == [
+        ("GET", f"/Organisations/{world.store.links('customer')[0].webcrm_id}")
+    ]
+    cities = {
+        world.webcrm.ui.organisation(int(link.webcrm_id or 0))["OrganisationCity"]
+        for link in world.store.links("customer")
+    }
+    assert cities == {"Västerås"}
+    await world.sync()
+    assert world.last_writes == 0
+
+
+async def test_short_query_rows_are_never_written_back_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If webCRM's query rows lacked a property a GET has, a PUT of a row would reset
+    it: then every write re-reads its record first, and nothing goes by batch."""
+    from wfsync.webcrm.resources import entity
+
+    full = entity.entity_dto
+
+    def short(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+        return {k: v for k, v in full(row, prefix).items() if k != "OrganisationMemo"}
+
+    numbers = [
+        world.fortnox.ui.create_customer(Name=f"Kort {n} AB", City="Uppsala") for n in range(3)
+    ]
+    world.clock.advance(86400)
+    await world.import_all()
+    for link in world.store.links("customer"):
+        world.webcrm.ui.update_organisation(int(link.webcrm_id or 0), OrganisationMemo="Viktig")
+    for _ in range(3):
+        await world.sync()
+    monkeypatch.setattr(entity, "entity_dto", short)
+    for number in numbers:
+        world.fortnox.ui.update_customer(number, VisitingCity="Västerås")
+    world.clock.advance(360)
+    before = len(world.webcrm.requests)
+    async with world.engine() as engine:
+        await engine.sync_fortnox()
+    calls = [(r.method, r.path) for r in world.webcrm.requests[before:]]
+    assert ("PATCH", "/Organisations") not in calls
+    assert sum(1 for m, p in calls if m == "PUT" and p.startswith("/Organisations/")) == 3
+    for link in world.store.links("customer"):
+        org = world.webcrm.ui.organisation(int(link.webcrm_id or 0))
+        assert (org["OrganisationMemo"], org["OrganisationCity"]) == ("Viktig", "Västerås")
+
+
+async def test_a_feed_page_loads_its_links_in_one_query_not_one_per_record(
+    world: World,
+) -> None:
+    import sqlalchemy as sa
+
+    for n in range(40):
+        world.fortnox.ui.create_customer(Name=f"Radkund {n:02d} AB", City="Uppsala")
+    world.clock.advance(86400)
+    await world.import_all()
+    link_queries: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM links" in statement:
+            link_queries.append(statement)
+
+    sa.event.listen(world.store.engine, "before_cursor_execute", count)
+    try:
+        world.clock.advance(360)
+        async with world.engine() as engine:
+            report = await engine.sync_webcrm()  # re-reads the 40 the import wrote
+    finally:
+        sa.event.remove(world.store.engine, "before_cursor_execute", count)
+    assert report.counts["customer.unchanged"] == 40
+    assert len(link_queries) < 10

@@ -106,7 +106,7 @@ async def test_webcrm_reorder_reaches_the_order(world: World) -> None:
     await assert_quiet(world)
 
 
-async def test_line_text_edit_the_feed_cannot_see_is_found_next_cycle(world: World) -> None:
+async def test_line_text_edit_the_feed_cannot_see_is_found_within_the_hour(world: World) -> None:
     delivery, lines, number = await synced_order(world)
     # Later work moves the webCRM cursor past this delivery's last change …
     later = new_delivery(world, world.webcrm.ui.delivery(delivery)["DeliveryOrganisationId"])
@@ -115,10 +115,37 @@ async def test_line_text_edit_the_feed_cannot_see_is_found_next_cycle(world: Wor
     await cycle(world)
     # … and a text-only edit leaves the totals, so the delivery's UpdatedAt stays.
     world.webcrm.ui.update_quotation_line(lines[1], QuotationLineMemo="Spik 4 mm")
-    # Recently synced deliveries get their lines re-read every webCRM cycle.
-    await cycle(world)
+    # The hourly sweep reads every line in one paged pass and finds it.
+    for _ in range(10):
+        await cycle(world)
     assert order_texts(world, number) == ["Hammare", "Spik 4 mm", "Skruvdragare"]
     await assert_quiet(world)
+
+
+async def test_quiet_cycles_cost_the_same_however_many_deliveries_are_linked(
+    world: World,
+) -> None:
+    """No call per linked delivery in a quiet cycle; the hourly line pass is paged."""
+    delivery, _, _ = await synced_order(world)
+    for _ in range(12):  # the first settles the windows the test helpers left open
+        await world.sync()
+    one = [c["webcrm"] for c in world.calls[-10:]]
+    org = world.webcrm.ui.delivery(delivery)["DeliveryOrganisationId"]
+    for _ in range(15):
+        extra = new_delivery(world, org)
+        add_line(world, extra, "A1", "Hammare", 1, 100)
+    for _ in range(3):
+        await world.sync()
+    assert len(world.store.links("delivery", state="active")) == 16
+    for _ in range(10):  # an hour: ten quiet cycles and one sweep
+        await world.sync()
+        assert world.last_writes == 0
+    many = [c["webcrm"] for c in world.calls[-10:]]
+    # Login + one query per feed + the catalogue probe (articles are linked); once
+    # an hour one page of every line (16 < 250).
+    for hour in (one, many):
+        assert sorted(hour)[:-1] == [4] * 9
+        assert hour.count(5) <= 1
 
 
 async def test_fortnox_row_insert_delete_and_reorder_reach_the_delivery(world: World) -> None:

@@ -16,7 +16,7 @@ articles with their Fortnox numbers and prices, and every other organisation
 number is unique. Two webCRM customers are not in Fortnox yet (the first
 ``sync --once`` creates them there) and leads, suppliers and a partner must
 stay out of Fortnox. The Fortnox side is the Fortnox simulator's own sample
-(``sample_data.json``); ``tests/cli/test_simulate.py`` proves the two fit:
+(``sample_data.json``); ``tests/e2e/cli/test_simulate.py`` proves the two fit:
 import plus one sync cycle leave the error inbox empty.
 """
 

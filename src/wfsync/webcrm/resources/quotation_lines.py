@@ -38,6 +38,17 @@ class QuotationLines:
         ]
         return sorted(lines, key=lambda line: (line.sort_order, line.id))
 
+    async def every(self) -> list[QuotationLine]:
+        """Every line in the system (``GET /QuotationLines``, deliveries' and
+        opportunities' alike), page by page: the cheap way to look at the lines of
+        many deliveries at once (⌈lines/page⌉ requests instead of one per delivery)."""
+        return [
+            QuotationLine.from_dto(dto)
+            async for page in self._session.pages("QuotationLines")
+            for dto in page
+            if isinstance(dto, dict)
+        ]
+
     async def get(self, id: int) -> QuotationLine:
         body = await self._session.get_json(f"QuotationLines/{int(id)}")
         if not isinstance(body, dict):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import tenant_toml, unique
+from tests.e2e.cluster.conftest import tenant_toml, unique
 from wfsync.clock import FakeClock
 from wfsync.cluster.lease import ClusterLeases, LeaseLostError
 from wfsync.state import StateStore

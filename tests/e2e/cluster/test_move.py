@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.cluster.conftest import tenant_toml, unique
+from tests.e2e.cluster.conftest import tenant_toml, unique
 from wfsync.cli import run
 from wfsync.fortnox.tokens import TokenSet
 from wfsync.state import Link, SqlTokenStore, StateStore

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.e2e.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 from wfsync.config import load_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]

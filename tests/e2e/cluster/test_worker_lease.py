@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.cluster.conftest import unique
-from tests.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
+from tests.e2e.cluster.conftest import unique
+from tests.e2e.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 from wfsync.config import load_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import tenant_toml, unique
+from tests.e2e.cluster.conftest import tenant_toml, unique
 from wfsync.config import load_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cluster.conftest import tenant_toml, unique
+from tests.e2e.cluster.conftest import tenant_toml, unique
 from wfsync.config import load_config
 from wfsync.state import StateStore
 from wfsync.web.auth import PASSWORD_KEY, hash_password

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cluster.conftest import unique
-from tests.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
+from tests.e2e.cluster.conftest import unique
+from tests.e2e.cluster.served import Pair, Simulators, serve_simulators, tenant_toml
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
