@@ -20,11 +20,17 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-import sqlalchemy as sa
 from starlette.types import Receive, Scope, Send
 
 from wfsync.cluster.tenants import Tenants
-from wfsync.runtime.events_webcrm import HOOK_ENTITIES, HOOK_PATH, ensure_hooks, hook_token
+from wfsync.runtime.events_webcrm import (
+    HOOK_ENTITIES,
+    HOOK_PATH,
+    drain_body,
+    ensure_hooks,
+    hook_token,
+    lifespan,
+)
 from wfsync.state import StateStore
 from wfsync.state.models import TenantRow
 from wfsync.webcrm import WebcrmClient
@@ -77,12 +83,7 @@ class HookRouter:
         known = self._cache.get(token)
         if known is not None and time.monotonic() - known[1] < CACHE_SECONDS:
             return known[0]
-        with self.tenants.store._read() as session:
-            found = session.scalar(
-                sa.select(TenantRow.name).where(
-                    TenantRow.hook_token == token, TenantRow.enabled.is_(True)
-                )
-            )
+        found = self.tenants.by_hook_token(token)
         if len(self._cache) > 10_000:  # random tokens must not grow it without bound
             self._cache.clear()
         self._cache[token] = (found, time.monotonic())
@@ -90,19 +91,11 @@ class HookRouter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
-        more = True
-        while more:  # the payload is undocumented and unsigned: never read as data
-            message = await receive()
-            more = message.get("more_body", False) and message["type"] == "http.request"
+        await drain_body(receive)
         parts = scope["path"].removeprefix(HOOK_PATH + "/").split("/")
         tenant = None
         if (

@@ -126,6 +126,16 @@ class Tenants:
                 raise TenantError(f"no tenant {name!r} (see `wfsync tenants list`)")
             return _tenant(row)
 
+    def by_hook_token(self, token: str) -> str | None:
+        """The enabled tenant whose webCRM hooks carry ``token`` in their path."""
+        with self.store._read() as session:
+            found = session.scalar(
+                sa.select(TenantRow.name).where(
+                    TenantRow.hook_token == token, TenantRow.enabled.is_(True)
+                )
+            )
+        return str(found) if found is not None else None
+
     def config_text(self, name: str) -> str:
         with self.store._read() as session:
             row = session.get(TenantRow, name)

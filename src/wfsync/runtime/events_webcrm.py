@@ -133,16 +133,11 @@ class HookReceiver:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
-        await _drain(receive)  # never parsed: the payload is undocumented and unsigned
+        await drain_body(receive)  # never parsed: the payload is undocumented and unsigned
         parts = scope["path"].removeprefix(HOOK_PATH + "/").split("/")
         valid = (
             scope["path"].startswith(HOOK_PATH + "/")
@@ -168,7 +163,20 @@ class HookReceiver:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _drain(receive: Receive) -> None:
+async def lifespan(receive: Receive, send: Send) -> None:
+    """Answer the server's startup and shutdown messages (nothing to set up)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def drain_body(receive: Receive) -> None:
+    """Read a request's body to its end without keeping it (hook payloads are
+    undocumented and unsigned: never data)."""
     more = True
     while more:
         message = await receive()
