@@ -32,6 +32,7 @@ from wfsync.state.lease import DEFAULT_WAIT, WriterLease, describe_holder
 from wfsync.state.ratewindow import window_store
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
+from wfsync.sync.cursors import FeedCursor, commit_all
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries import DeliverySync
 from wfsync.sync.entity import registry, target_of
@@ -45,12 +46,7 @@ __all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
 log = logging.getLogger("wfsync.sync")
 
-WEBCRM_OVERLAP = timedelta(minutes=2)
-SETTLED_STEP = timedelta(microseconds=1)
 CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
-FORTNOX_OVERLAP = timedelta(minutes=5)
-CURSORS_WEBCRM = ("organisations", "deliveries")
-CURSORS_FORTNOX = ("customers", "articles", "orders", "invoices")
 #: When the hourly sweeps last ran (our clock, ISO; format version 2 — version 1
 #: was a cycle counter, read as "never").
 PRICE_SWEEP_CURSOR = ("fortnox", "price_sweep")
@@ -203,31 +199,31 @@ class SyncEngine:
         ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
         async with self._run("webcrm", ctx):
             customers = CustomerSync(ctx)
-            cursor = _parse(self.store.get_cursor("webcrm", "organisations"))
-            since = self._webcrm_since("organisations", cursor)
-            newest = cursor
+            orgs_feed, deliveries_feed = (
+                FeedCursor.open(self.store, "webcrm", entity, self.clock)
+                for entity in ("organisations", "deliveries")
+            )
             # Streamed a page at a time (memory flat in the feed's size), each page's
             # links loaded in one query rather than one lookup per record.
             page: list[Organisation] = []
-            feed = self.webcrm.organisations.changed_since(since)
+            feed = self.webcrm.organisations.changed_since(orgs_feed.since())
             async for org in feed:
                 page.append(org)
                 if len(page) >= self.settings.webcrm.page_size:
-                    newest = await self._webcrm_page(customers, page, newest)
+                    await self._webcrm_page(customers, page, orgs_feed)
                     page = []
-            newest = await self._webcrm_page(customers, page, newest)
+            await self._webcrm_page(customers, page, orgs_feed)
             deliveries = DeliverySync(ctx)
-            delivery_cursor = _parse(self.store.get_cursor("webcrm", "deliveries"))
-            delivery_since = self._webcrm_since("deliveries", delivery_cursor)
-            newest_delivery = await deliveries.webcrm_feed(delivery_since)
-            if newest_delivery is None or (
-                delivery_since is not None and newest_delivery <= delivery_since
-            ):
-                newest_delivery = delivery_cursor  # the feed returns its start when idle
+            # The delivery feed returns the newest stamp it processed, or its start when
+            # idle: a start is not a processed record (after a settled window it lies
+            # just past the position, and observing it would unsettle the window).
+            since = deliveries_feed.since()
+            newest = await deliveries.webcrm_feed(since)
+            if newest is not None and (since is None or newest > since):
+                deliveries_feed.observe(newest)
             await self._retry(ctx, "webcrm", customers)
             if not dry_run:
-                self._advance_webcrm("organisations", cursor, newest)
-                self._advance_webcrm("deliveries", delivery_cursor, newest_delivery)
+                commit_all(self.store, [orgs_feed, deliveries_feed])
         return ctx.report
 
     async def sync_fortnox(self, *, dry_run: bool = False) -> RunReport:
@@ -237,11 +233,14 @@ class SyncEngine:
         await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         async with self._run("fortnox", ctx):
-            poll_start = self.clock.now()
+            # Positioned on our clock at the start of this poll (records carry no stamp).
+            feeds = {
+                entity: FeedCursor.open(self.store, "fortnox", entity, self.clock)
+                for entity in ("customers", "articles", "orders", "invoices")
+            }
             customers = CustomerSync(ctx)
-            cursor = _parse(self.store.get_cursor("fortnox", "customers"))
-            ctx.fortnox_window_start = cursor
-            since = cursor - FORTNOX_OVERLAP if cursor else None
+            ctx.fortnox_window_start = feeds["customers"].position
+            since = feeds["customers"].since()
             numbers = [
                 c.customer_number async for c in self.fortnox.customers.list(lastmodified=since)
             ]
@@ -257,12 +256,10 @@ class SyncEngine:
             customers.forget_links()
             await self._retry(ctx, "fortnox", customers)
             articles = ArticleSync(ctx)
-            article_cursor = _parse(self.store.get_cursor("fortnox", "articles"))
-            await articles.feed(article_cursor - FORTNOX_OVERLAP if article_cursor else None)
+            await articles.feed(feeds["articles"].since())
             await articles.catalogue_check()
-            order_cursor = _parse(self.store.get_cursor("fortnox", "orders"))
             deliveries = DeliverySync(ctx)
-            await deliveries.fortnox_feed(order_cursor - FORTNOX_OVERLAP if order_cursor else None)
+            await deliveries.fortnox_feed(feeds["orders"].since())  # orders and invoices
             await articles.scan()
             if self._sweep_due(PRICE_SWEEP_CURSOR):
                 await articles.sweep()
@@ -270,9 +267,7 @@ class SyncEngine:
                 if not dry_run:
                     self._swept(PRICE_SWEEP_CURSOR)
             if not dry_run:
-                with self.store.transaction():
-                    for entity in CURSORS_FORTNOX:
-                        self.store.set_cursor("fortnox", entity, poll_start.isoformat())
+                commit_all(self.store, list(feeds.values()))
         return ctx.report
 
     async def sync_once(self, *, dry_run: bool = False) -> list[RunReport]:
@@ -322,43 +317,13 @@ class SyncEngine:
 
     @staticmethod
     async def _webcrm_page(
-        customers: CustomerSync, page: list[Organisation], newest: datetime | None
-    ) -> datetime | None:
+        customers: CustomerSync, page: list[Organisation], feed: FeedCursor
+    ) -> None:
         customers.preload_links("webcrm", [str(org.id) for org in page])
         for org in page:
             await customers.handle_webcrm(org)
-            stamp = org.updated_at  # parsed on each access: once
-            if stamp and (newest is None or stamp > newest):
-                newest = stamp
+            feed.observe(org.updated_at)  # parsed on each access: once
         customers.forget_links()
-        return newest
-
-    def _webcrm_since(self, entity: str, cursor: datetime | None) -> datetime | None:
-        """Where a webCRM feed starts reading.
-
-        The overlap catches writes the server stamped before the cursor but
-        committed after our last read. Once a window has been re-read with the
-        overlap and nothing newer arrived, it is *settled*: reading it again
-        every quiet cycle would cost calls for nothing.
-        """
-        if cursor is None:
-            return None
-        settled = self.store.get_cursor("webcrm", f"{entity}.settled")
-        if settled == cursor.isoformat():
-            # Strictly after the cursor: records stamped exactly at it (a batch
-            # write stamps many alike) were read twice already.
-            return cursor + SETTLED_STEP
-        return cursor - WEBCRM_OVERLAP
-
-    def _advance_webcrm(
-        self, entity: str, cursor: datetime | None, newest: datetime | None
-    ) -> None:
-        if newest is None:
-            return
-        with self.store.transaction():
-            self.store.set_cursor("webcrm", entity, newest.isoformat())
-            settled = newest.isoformat() if newest == cursor else ""
-            self.store.set_cursor("webcrm", f"{entity}.settled", settled)
 
     def _sweep_period(self) -> timedelta:
         """How often the sweeps run: ``price_check_every`` cycles of the cadence

@@ -167,7 +167,7 @@ def test_kill_9_during_a_create_then_the_next_run_adopts_it(
     assert wfsync(config, "import").returncode == 0
     webcrm.ui.create_organisation(OrganisationName="Avbruten AB", OrganisationType="Kund – Företag")
     # The create reaches Fortnox but is carried out only after the process is gone.
-    fortnox.faults.add("/3/customers", method="POST", latency=3.0)
+    slow = fortnox.faults.add("/3/customers", method="POST", latency=3.0)
     victim = subprocess.Popen(
         [WFSYNC, "--config", str(config), "sync", "--once"],
         stdout=subprocess.DEVNULL,
@@ -177,9 +177,11 @@ def test_kill_9_during_a_create_then_the_next_run_adopts_it(
     store = StateStore.open(f"sqlite:///{config.parent / 'state.db'}")
     try:
         deadline = time.monotonic() + 30
-        while not store.open_intents("customer") and time.monotonic() < deadline:
+        # Killed once the POST has reached Fortnox (the intent is written just before
+        # it is sent; killing in between would leave nothing to land).
+        while not slow.fired and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert store.open_intents("customer"), "the create never started"
+        assert slow.fired and store.open_intents("customer"), "the create never started"
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         time.sleep(4)  # the request lands meanwhile
