@@ -47,7 +47,7 @@ def scheduler_command() -> None:
 
 @app.command("webhooks")
 def webhooks_command() -> None:
-    """Receive every tenant's webCRM hook callbacks ([events] webhook_listen of the
+    """Receive every tenant's webCRM hook callbacks (\\[events] webhook_listen of the
     cluster's config) and send each tenant's webCRM cycle as a task."""
     import uvicorn
 

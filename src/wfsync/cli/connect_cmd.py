@@ -45,8 +45,8 @@ def fortnox_command(
     """Authorise wfsync in Fortnox and store the tokens in the state store.
 
     Opens Fortnox's consent page, receives the redirect on the port of
-    [fortnox] redirect_uri, and confirms by reading the company information.
-    With [fortnox] tenant_id set (service account), no browser is needed.
+    \\[fortnox] redirect_uri, and confirms by reading the company information.
+    With \\[fortnox] tenant_id set (service account), no browser is needed.
     """
     use_tenant(tenant)
     settings = GLOBALS.settings(required=True)

@@ -40,7 +40,7 @@ def console_app(settings: Settings, host: str, port: int) -> tuple[FastAPI, str]
     if not is_loopback(host):
         err_console.print(
             f"[yellow]warning:[/] the console listens on {host}, beyond this machine, without "
-            "TLS: put an HTTPS reverse proxy in front and list its name in [web] allowed_hosts",
+            "TLS: put an HTTPS reverse proxy in front and list its name in \\[web] allowed_hosts",
             highlight=False,
         )
     base = f"http://{'localhost' if host in ('0.0.0.0', '::') else shown}:{port}"

@@ -168,7 +168,7 @@ def conflicts_command(
 ) -> None:
     """Fields changed on both sides to different values, and which value was kept.
 
-    The rule is [sync] conflict_winner. Under the default, "newest", Fortnox's value is
+    The rule is \\[sync] conflict_winner. Under the default, "newest", Fortnox's value is
     kept in practice: Fortnox records carry no change time, so a later webCRM edit can
     never be proven (docs/sync.md).
     """

@@ -13,7 +13,7 @@ from wfsync.http.errors import ConfigError
 from wfsync.state.secrets import new_key
 
 tenants_app = typer.Typer(
-    help="The tenants of a cluster (its wfsync.toml: [state] on PostgreSQL, [cluster]).",
+    help="The tenants of a cluster (its wfsync.toml: \\[state] on PostgreSQL, \\[cluster]).",
     no_args_is_help=True,
 )
 app.add_typer(tenants_app, name="tenants")
@@ -45,7 +45,7 @@ def add_command(
     from_state: str | None = typer.Option(
         None,
         "--from-state",
-        help="Copy a single-tenant install's state (its [state] url, e.g. "
+        help="Copy a single-tenant install's state (its \\[state] url, e.g. "
         "sqlite:///wfsync.db) into the tenant: links, history, tokens. Stop `wfsync run` first.",
     ),
 ) -> None:
@@ -142,7 +142,7 @@ def rotate_key_command() -> None:
 
 @tenants_app.command("hooks")
 def hooks_command(name: str = typer.Argument(...)) -> None:
-    """Register (or repair) a tenant's webCRM hooks at the cluster's [events] webhook_url,
+    """Register (or repair) a tenant's webCRM hooks at the cluster's \\[events] webhook_url,
     served by `wfsync webhooks`."""
     import asyncio
 
