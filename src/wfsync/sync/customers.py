@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
@@ -128,12 +128,23 @@ class CustomerSync:
     async def sync_record(self, source: str, record_id: str) -> None:
         """One customer or organisation, read back through the API."""
         ctx = self.ctx
-        try:
+        record: FortnoxCustomer | Organisation | None = None
+        gone = False
+        # A read that fails is this record's inbox entry, never the whole cycle's end.
+        async with ctx.guard(KIND, source, record_id, "read"):
+            try:
+                if source == "fortnox":
+                    record = await ctx.fortnox.customers.get(record_id)
+                else:
+                    record = await ctx.webcrm.organisations.get(int(record_id))
+            except NotFoundError:
+                gone = True
+        if record is not None:
             if source == "fortnox":
-                await self.handle_fortnox(record_id, await ctx.fortnox.customers.get(record_id))
+                await self.handle_fortnox(record_id, cast("FortnoxCustomer", record))
             else:
-                await self.handle_webcrm(await ctx.webcrm.organisations.get(int(record_id)))
-        except NotFoundError:
+                await self.handle_webcrm(cast("Organisation", record))
+        elif gone:
             link = ctx.store.get_link(KIND, **{f"{source}_id": record_id})
             if link is None or link.state != "active":
                 ctx.report.count(KIND, "ignored")

@@ -180,9 +180,14 @@ class DeliverySync(DeliveryWriter):
             kind, _, number = record_id.partition("-")
             await self.handle_fortnox(kind, number)
             return
-        try:
-            delivery = await ctx.webcrm.deliveries.get(int(record_id))
-        except NotFoundError:
+        delivery = None
+        gone = False
+        async with ctx.guard(KIND, source, record_id, "read"):
+            try:
+                delivery = await ctx.webcrm.deliveries.get(int(record_id))
+            except NotFoundError:
+                gone = True
+        if gone:
             link = ctx.store.get_link(KIND, webcrm_id=record_id)
             if link is None or link.state != "active":
                 ctx.store.resolve_failures(KIND, source, record_id)
@@ -190,7 +195,8 @@ class DeliverySync(DeliveryWriter):
             async with ctx.guard(KIND, source, record_id, "sync"):
                 await self.reconcile(link)
             return
-        await self.handle_webcrm(delivery, force=force)
+        if delivery is not None:  # None: the read failed and is in the inbox
+            await self.handle_webcrm(delivery, force=force)
 
     async def retry(self, failure: Failure) -> None:
         """An inbox entry is tried in full again, even if its hash looks synced."""

@@ -98,3 +98,24 @@ async def test_every_entity_syncs_one_record_alone_through_the_registry(world: W
     assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Mora"
     assert "A-1" in {i["QuotationLineLinkedDataItemData1"] for i in world.webcrm.ui.catalogue()}
     assert target_of("invoice", "7") == ("delivery", "invoice-7")
+
+
+async def test_a_retry_whose_read_fails_stays_in_the_inbox_and_the_cycle_goes_on(
+    world: World,
+) -> None:
+    """An inbox retry whose read keeps failing (a 500) is that record's entry: the
+    rest of the Fortnox cycle runs and its cursors move."""
+    _, number = await _linked_customer(world)
+    world.clock.advance(3600)  # the customer is out of the feed's overlap: only the
+    await world.sync()  # inbox retry reads it
+    world.store.record_failure(
+        "customer", "fortnox", number, "sync", "earlier failure", None, {"retry": "always"}
+    )
+    world.fortnox.faults.add(f"/3/customers/{number}", method="GET", status=500, times=None)
+    world.fortnox.ui.create_article(ArticleNumber="B-2", Description="Spik", Unit="st")
+    before = world.store.get_cursor("fortnox", "customers")
+    await world.sync()
+    assert world.store.get_cursor("fortnox", "customers") != before
+    assert "B-2" in {i["QuotationLineLinkedDataItemData1"] for i in world.webcrm.ui.catalogue()}
+    open_entries = {(f.kind, f.source, f.source_id) for f in world.store.failures(status="open")}
+    assert open_entries == {("customer", "fortnox", number)}, world.store.failures(status="open")
