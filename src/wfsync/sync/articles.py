@@ -67,6 +67,9 @@ class ArticleSync:
         #: Items created during this run (article number → id); the catalogue list
         #: is read once per run, not again after every create.
         self._created: dict[str, int] = {}
+        #: Articles written or withdrawn in this run: the catalogue read at the start
+        #: of the run is stale for them, so the catalogue check leaves them alone.
+        self._touched: set[str] = set()
 
     async def catalogue(self) -> dict[str, CatalogueItem]:
         """Catalogue items by article number (one unpaged call per run)."""
@@ -147,6 +150,7 @@ class ArticleSync:
             await self._publish(article, link)
 
     async def _publish(self, article: Article, link: Link | None) -> None:
+        self._touched.add(article.article_number)
         ctx = self.ctx
         catalogue = await self.catalogue()
         item = catalogue.get(article.article_number)
@@ -185,6 +189,7 @@ class ArticleSync:
             ctx.store.resolve_failures(KIND, "fortnox", article.article_number)
 
     async def _withdraw(self, number: str, link: Link | None, why: str) -> None:
+        self._touched.add(number)
         ctx = self.ctx
         item = (await self.catalogue()).get(number)
         item_id = item.id if item is not None else self._created.get(number)
@@ -221,7 +226,7 @@ class ArticleSync:
         catalogue = await self.catalogue()
         for link in links:
             number = link.fortnox_id
-            if not number or link.webcrm_snapshot is None:
+            if not number or link.webcrm_snapshot is None or number in self._touched:
                 continue
             item = catalogue.get(number)
             written = Article.model_validate(link.webcrm_snapshot)

@@ -223,7 +223,9 @@ def catalogue_item_matches(item: CatalogueItem, article: Article, slots: Catalog
         return False
 
     def text(value: str | None) -> str | None:
-        return (value or "").strip() or None
+        # As the catalogue reads back: blank and the placeholder are "no value".
+        stripped = (value or "").strip()
+        return None if stripped in ("", CATALOGUE_PLACEHOLDER) else stripped
 
     return (
         shown.article_number == article.article_number

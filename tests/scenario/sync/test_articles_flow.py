@@ -190,3 +190,20 @@ async def test_with_another_price_list_the_sweep_reads_prices_once_an_hour(world
     for _ in range(10):
         await world.sync()
     assert catalogue(world)["901"][f"{P}Price"] == 50
+
+
+async def test_the_catalogue_check_writes_nothing_twice_and_never_loops(world: World) -> None:
+    """An article changed in Fortnox is written once in its cycle (the check does not
+    put back what the feed just wrote), and a name that is the catalogue's own
+    placeholder ("-") compares equal instead of being rewritten every cycle."""
+    new_article(world, "901", "Mutter", 1, 2)
+    new_article(world, "902", "-", 1, 2)
+    await world.import_all()
+    await world.sync()
+    world.fortnox.ui.update_article("901", Description="Mutter M6")
+    await world.sync()
+    assert catalogue(world)["901"][f"{P}Data2"] == "Mutter M6"
+    assert world.calls[-1]["webcrm_writes"] == 1
+    for _ in range(2):
+        await world.sync()
+        assert world.last_writes == 0
