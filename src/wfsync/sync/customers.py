@@ -305,9 +305,7 @@ class CustomerSync:
                 self._pending.append(_PendingWrite(link, org, changes, result, written_fortnox))
                 return
             if changes:
-                # Read moments ago in this cycle: written without a second read
-                # when query rows are known to be whole records.
-                updated_org = await ctx.webcrm.organisations.write_back(org, changes)
+                updated_org = await self._write_over(org, changes)
                 written_webcrm = self.from_webcrm(updated_org)
                 ctx.report.count(KIND, "updated_webcrm")
         self._record(link, result, written_webcrm, written_fortnox)
@@ -358,6 +356,17 @@ class CustomerSync:
         if not pending:
             return
         ctx = self.ctx
+        # The organisations were read before the cycle's Fortnox writes (paced, so
+        # seconds to minutes ago). The PATCH replaces whole records: one a person
+        # edited since would lose that edit. One IN query per 100 shows which moved.
+        fresh = await ctx.webcrm.organisations.get_many([p.org.id for p in pending])
+        moved = [p for p in pending if not _same_version(fresh.get(p.org.id), p.org)]
+        pending = [p for p in pending if p not in moved]
+        for item in moved:
+            async with ctx.guard(KIND, "fortnox", item.link.fortnox_id or "", "sync"):
+                raise RecordFailed(_changed_meanwhile(item.org))
+        if not pending:
+            return
         dtos = [organisation_update(p.org.dto(), p.changes, p.org.id) for p in pending]
         try:
             answers: list[Any] = await ctx.webcrm.organisations.upsert_many(
@@ -374,11 +383,21 @@ class CustomerSync:
                 if isinstance(answer, ApiError):
                     raise answer
                 if answer is None:
-                    written = await ctx.webcrm.organisations.write_back(item.org, item.changes)
+                    written = await self._write_over(item.org, item.changes)
                 else:
                     written = type(item.org).from_dto(dto)
                 ctx.report.count(KIND, "updated_webcrm")
                 self._record(link, item.result, self.from_webcrm(written), item.written_fortnox)
+
+    async def _write_over(self, org: Organisation, changes: dict[str, Any]) -> Organisation:
+        """Write ``changes`` over the organisation as it was merged, only if nobody has
+        edited it since it was read: a PUT replaces the whole record, so writing over
+        a newer edit would lose it, and the snapshot would then hide the loss."""
+        api = self.ctx.webcrm.organisations
+        fresh = await api.get(org.id)
+        if not _same_version(fresh, org):
+            raise RecordFailed(_changed_meanwhile(org))
+        return await api.replace(fresh, changes)
 
     def _webcrm_changes(
         self, org: Organisation, merged: Customer, names: dict[str, Any]
@@ -443,3 +462,15 @@ class CustomerSync:
 
     def now(self) -> datetime:
         return self.ctx.clock.now()
+
+
+def _same_version(fresh: Organisation | None, read: Organisation) -> bool:
+    """The organisation is still as it was read (same ``UpdatedAt``)."""
+    return fresh is not None and fresh.updated_at == read.updated_at
+
+
+def _changed_meanwhile(org: Organisation) -> str:
+    return (
+        f"webCRM organisation {org.id} was edited while it was being synced; nothing was "
+        "written to it, and it is merged again from a fresh read next cycle"
+    )

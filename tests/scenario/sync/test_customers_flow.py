@@ -222,8 +222,9 @@ async def test_type_changed_away_pauses_the_link_and_back_resumes(world: World) 
 async def test_customers_changed_in_fortnox_cost_one_query_and_one_batch_write_on_webcrm(
     world: World,
 ) -> None:
-    """k changed customers: ⌈k/250⌉ organisation reads (Queries … IN) and ⌈k/250⌉ batch
-    writes (PATCH) on webCRM; no organisation is read twice, none written one by one."""
+    """k changed customers: organisation reads by ``Queries … IN`` (⌈k/100⌉ before the
+    merge, and ⌈k/100⌉ more just before the write to see that nobody edited them
+    meanwhile) and ⌈k/250⌉ batch writes (PATCH) on webCRM; none written one by one."""
     numbers = [
         world.fortnox.ui.create_customer(Name=f"Kund {n:02d} AB", City="Uppsala") for n in range(30)
     ]
@@ -238,7 +239,7 @@ async def test_customers_changed_in_fortnox_cost_one_query_and_one_batch_write_o
     async with world.engine() as engine:
         await engine.sync_fortnox()
     calls = [(r.method, r.path) for r in world.webcrm.requests[before:]]
-    assert calls.count(("GET", "/Queries")) == 1
+    assert calls.count(("GET", "/Queries")) == 2
     assert calls.count(("PATCH", "/Organisations")) == 1
     # One GET per session proves a query row is the whole record (PUT replaces).
     assert [c for c in calls if c[1].startswith("/Organisations/")] == [
@@ -313,3 +314,43 @@ async def test_a_feed_page_loads_its_links_in_one_query_not_one_per_record(
         sa.event.remove(world.store.engine, "before_cursor_execute", count)
     assert report.counts["customer.unchanged"] == 40
     assert len(link_queries) < 10
+
+
+async def test_an_edit_made_while_the_cycle_runs_is_not_written_over(world: World) -> None:
+    """Organisations read early in a Fortnox cycle are written in one batch at its end.
+    A person's edit that lands in between must survive: the batch skips the record
+    (its UpdatedAt moved) and the next cycle merges both edits."""
+    org_id = world.webcrm.ui.create_organisation(**company("Delta AB", OrganisationCity="Lund"))
+    await world.import_all()
+    await world.sync()
+    (link,) = world.store.links("customer")
+    number = link.fortnox_id
+    assert number is not None
+    sim = world.webcrm
+    plain = type(sim).__call__
+    reads = []
+
+    async def person_edits_after_our_read(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        await plain(self, scope, receive, send)
+        if scope["type"] == "http" and " IN " in scope.get("query_string", b"").decode(
+            "latin-1"
+        ).replace("+", " ").replace("%20", " "):
+            reads.append(scope["path"])
+            if len(reads) == 1:
+                sim.ui.update_organisation(org_id, OrganisationTelephone="040-999 99 99")
+
+    world.fortnox.ui.update_customer(number, Name="Delta Sverige AB")
+    type(sim).__call__ = person_edits_after_our_read  # type: ignore[method-assign]
+    try:
+        await world.sync()
+    finally:
+        type(sim).__call__ = plain  # type: ignore[method-assign]
+    assert reads, "the cycle read the organisations by query"
+    for _ in range(2):
+        await world.sync()
+    org = sim.ui.organisation(org_id)
+    assert (org["OrganisationName"], org["OrganisationTelephone"]) == (
+        "Delta Sverige AB",
+        "040-999 99 99",
+    )
+    assert world.fortnox.ui.customer(number)["Phone1"] == "040-999 99 99"

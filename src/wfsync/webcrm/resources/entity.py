@@ -224,14 +224,6 @@ class EntityResource(Generic[R]):
                 ", ".join(missing[:5]),
             )
 
-    async def write_back(self, current: R, changes: dict[str, Any]) -> R:
-        """Write ``changes`` over a record read in this cycle: a PUT of it as read when
-        query rows are known complete (1 request), else GET + PUT (2)."""
-
-        if self.rows_complete:
-            return await self.replace(current, changes)
-        return await self.update(current.id, changes)
-
     async def replace(self, current: R, changes: dict[str, Any]) -> R:
         """PUT ``current`` with ``changes`` overlaid (1 request): for a record already
         read in this cycle, so it is not read a second time. Returns it as written."""
