@@ -116,8 +116,12 @@ class DeliverySync(DeliveryWriter):
         """Process deliveries changed in webCRM since ``since``; returns the newest
         ``UpdatedAt`` seen (the next cursor), or ``since`` if nothing came."""
         newest = since
-        # Streamed: pages are ordered by id, so our own writes meanwhile move nothing.
-        async for delivery in self.ctx.webcrm.deliveries.changed_since(since):
+        # Read whole before anything is processed: pages are offset pages ordered by
+        # id, and processing takes minutes (paced Fortnox writes). A record edited
+        # behind the pages already read, while a later one is read with a newer
+        # stamp, would otherwise be skipped for good once the cursor moves past it.
+        changed = [d async for d in self.ctx.webcrm.deliveries.changed_since(since)]
+        for delivery in changed:
             await self.handle_webcrm(delivery)
             if delivery.updated_at and (newest is None or delivery.updated_at > newest):
                 newest = delivery.updated_at

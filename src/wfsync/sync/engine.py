@@ -203,16 +203,15 @@ class SyncEngine:
                 FeedCursor.open(self.store, "webcrm", entity, self.clock)
                 for entity in ("organisations", "deliveries")
             )
-            # Streamed a page at a time (memory flat in the feed's size), each page's
-            # links loaded in one query rather than one lookup per record.
-            page: list[Organisation] = []
+            # The feed is read whole before anything is processed (offset pages by id:
+            # an edit behind the pages already read, while processing takes minutes,
+            # would be skipped for good once a newer stamp moves the cursor), then
+            # processed a page at a time with each page's links loaded in one query.
             feed = self.webcrm.organisations.changed_since(orgs_feed.since())
-            async for org in feed:
-                page.append(org)
-                if len(page) >= self.settings.webcrm.page_size:
-                    await self._webcrm_page(customers, page, orgs_feed)
-                    page = []
-            await self._webcrm_page(customers, page, orgs_feed)
+            changed = [org async for org in feed]
+            size = self.settings.webcrm.page_size
+            for start in range(0, len(changed), size):
+                await self._webcrm_page(customers, changed[start : start + size], orgs_feed)
             deliveries = DeliverySync(ctx)
             # The delivery feed returns the newest stamp it processed, or its start when
             # idle: a start is not a processed record (after a settled window it lies
@@ -317,12 +316,13 @@ class SyncEngine:
 
     @staticmethod
     async def _webcrm_page(
-        customers: CustomerSync, page: list[Organisation], feed: FeedCursor
+        customers: CustomerSync, page: list[Organisation], feed: FeedCursor | None
     ) -> None:
         customers.preload_links("webcrm", [str(org.id) for org in page])
         for org in page:
             await customers.handle_webcrm(org)
-            feed.observe(org.updated_at)  # parsed on each access: once
+            if feed is not None:
+                feed.observe(org.updated_at)  # parsed on each access: once
         customers.forget_links()
 
     def _sweep_period(self) -> timedelta:

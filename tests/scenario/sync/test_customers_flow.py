@@ -354,3 +354,45 @@ async def test_an_edit_made_while_the_cycle_runs_is_not_written_over(world: Worl
         "040-999 99 99",
     )
     assert world.fortnox.ui.customer(number)["Phone1"] == "040-999 99 99"
+
+
+async def test_an_edit_behind_the_feed_pages_during_a_cycle_is_not_skipped(world: World) -> None:
+    """The webCRM feed is read whole before it is processed: an organisation edited
+    while the cycle writes to Fortnox (on a page already read), followed minutes
+    later by an edit on a later page, is still synced — the cursor never moves past
+    an edit that was not processed."""
+    webcrm = world.settings.webcrm.model_copy(update={"page_size": 2})
+    world.settings = world.settings.model_copy(update={"webcrm": webcrm})
+    await world.import_all()
+    ids = [
+        world.webcrm.ui.create_organisation(**company(f"Firma {i} AB", OrganisationCity="Lund"))
+        for i in range(4)
+    ]
+    for _ in range(3):
+        await world.sync()
+    numbers = {link.webcrm_id: link.fortnox_id for link in world.store.links("customer")}
+    sim = world.fortnox
+    plain = type(sim.app).__call__
+    armed = [True]
+
+    async def person_edits_during_our_write(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        if armed[0] and scope["type"] == "http" and scope["method"] == "PUT":
+            armed[0] = False
+            world.webcrm.ui.update_organisation(ids[0], OrganisationCity="Edit A")
+            world.clock.advance(180)
+            world.webcrm.ui.update_organisation(ids[3], OrganisationCity="Edit D")
+        await plain(self, scope, receive, send)
+
+    world.clock.advance(60)
+    for i in (1, 2, 3):
+        world.webcrm.ui.update_organisation(ids[i], OrganisationCity=f"Stad {i}")
+    type(sim.app).__call__ = person_edits_during_our_write  # type: ignore[method-assign]
+    try:
+        await world.sync()
+    finally:
+        type(sim.app).__call__ = plain  # type: ignore[method-assign]
+    assert not armed[0], "the person's edits were made during the cycle"
+    for _ in range(3):
+        await world.sync()
+    cities = [sim.ui.customer(numbers[str(i)] or "")["VisitingCity"] for i in ids]
+    assert cities == ["Edit A", "Stad 1", "Stad 2", "Edit D"]
