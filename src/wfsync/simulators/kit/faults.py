@@ -162,8 +162,11 @@ class FaultPlan:
         ``error`` draws the vendor's own error answer for ``fault.status``."""
         if fault.latency > 0:
             await clock.sleep(fault.latency)
-        if fault.timeout and fault.land_after is not None and not self.real_server:
+        if fault.timeout and fault.land_after is not None:
             late.defer(clock.monotonic() + fault.land_after, request, await request.body())
+            if self.real_server:  # over a socket: hold it until the caller gives up
+                await clock.sleep(self.hang_seconds)
+                return Response(b"", status_code=504)
             raise SimulatedTimeout("simulated timeout (the request lands later)")
         if fault.fails and not fault.after_processing:
             return await self._fail(fault, clock, error)
