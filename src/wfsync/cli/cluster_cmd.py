@@ -80,3 +80,44 @@ def webhooks_command() -> None:
     finally:
         tenants.close()
         client.close()
+
+
+@app.command("fortnox-events")
+def fortnox_events_command() -> None:
+    """One Fortnox WebSocket for every tenant of the integration: each event becomes
+    that tenant's targeted sync, sent as a task (docs/deploy.md)."""
+    import asyncio
+    import signal
+
+    import redis
+
+    from wfsync.cluster.fortnox_events import ClusterFortnoxEvents
+    from wfsync.cluster.tasks import make_app
+    from wfsync.cluster.tenants import Tenants
+
+    settings = GLOBALS.cluster_settings()
+    tenants = Tenants.open(settings, need_key=True)
+    celery_app = make_app(settings)
+    client = redis.Redis.from_url(settings.cluster.broker_url)
+
+    def claim(key: str, seconds: float) -> bool:
+        return bool(client.set(f"wfsync:{key}", "1", nx=True, px=int(seconds * 1000)))
+
+    def dispatch(tenant: str, entity: str, record_id: str) -> None:
+        celery_app.send_task("wfsync.record", (tenant, "fortnox", entity, record_id))
+
+    events = ClusterFortnoxEvents(tenants, dispatch, claim)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await events.run(stop)
+
+    err_console.print("Fortnox events of every tenant: one connection per integration")
+    try:
+        asyncio.run(main())
+    finally:
+        tenants.close()
+        client.close()

@@ -7,6 +7,10 @@
   worker's task is run by another; it is idempotent (lease + cursors + intents).
   A slot already done is not run again.
 * ``wfsync.import(tenant)`` — the tenant's first import, on a worker.
+* ``wfsync.record(tenant, source, entity, id)`` — one record's targeted sync,
+  sent for an event (:mod:`wfsync.cluster.fortnox_events`); under the lease of
+  the source's direction, and tried again a little later while that is busy
+  (then left to the poll, which meets the record anyway).
 * ``wfsync.tick()`` — sent by the scheduler every few seconds: claims the
   slots now due (:func:`wfsync.cluster.schedule.due`) and sends their cycles.
 
@@ -39,6 +43,10 @@ CATCH_UP_SECONDS: Final = 60.0
 #: Hard limits (seconds) after which the pool kills a task's process.
 CYCLE_LIMIT: Final = 1800
 IMPORT_LIMIT: Final = 6 * 3600
+
+#: A record task whose direction is busy is sent again this much later, this many times.
+RECORD_RETRY_SECONDS: Final = 5
+RECORD_RETRIES: Final = 6
 
 _RUNTIME: dict[str, WorkerRuntime] = {}
 
@@ -127,6 +135,20 @@ def make_app(settings: Settings) -> Celery:
     )
     def import_tenant(tenant: str) -> dict[str, Any]:
         return _runtime(settings).run(tenant, "import")
+
+    @app.task(
+        name="wfsync.record",
+        shared=False,
+        bind=True,
+        acks_late=True,
+        ignore_result=True,
+        time_limit=CYCLE_LIMIT,
+    )
+    def record(task: Any, tenant: str, source: str, entity: str, record_id: str) -> dict[str, Any]:
+        outcome = _runtime(settings).run(tenant, source, record=(source, entity, record_id))
+        if outcome.get("result") == "busy" and task.request.retries < RECORD_RETRIES:
+            raise task.retry(countdown=RECORD_RETRY_SECONDS)
+        return outcome
 
     @app.task(name="wfsync.tick", shared=False, ignore_result=True)
     def tick() -> int:

@@ -77,8 +77,12 @@ class WorkerRuntime:
         self.redis.close()
 
     # --- one tenant, one direction --------------------------------------------------
-    def run(self, tenant: str, direction: str) -> dict[str, Any]:
-        """Run one cycle (``webcrm``/``fortnox``) or the first import (``import``)."""
+    def run(
+        self, tenant: str, direction: str, record: tuple[str, str, str] | None = None
+    ) -> dict[str, Any]:
+        """Run one cycle (``webcrm``/``fortnox``) or the first import (``import``); with
+        ``record`` (source, entity, id), that record's targeted sync instead of the
+        cycle, under the same lease (an event, :mod:`wfsync.cluster.fortnox_events`)."""
         try:
             if not self.tenants.get(tenant).enabled:
                 return {"tenant": tenant, "direction": direction, "result": "disabled"}
@@ -89,11 +93,14 @@ class WorkerRuntime:
         if ticket is None:
             return {"tenant": tenant, "direction": direction, "result": "busy"}
         try:
-            return asyncio.run(self._run(settings, ticket))
+            return asyncio.run(self._run(settings, ticket, record))
         finally:
             self.leases.release(ticket)
 
-    async def _run(self, settings: Settings, ticket: LeaseTicket) -> dict[str, Any]:
+    async def _run(
+        self, settings: Settings, ticket: LeaseTicket, record: tuple[str, str, str] | None
+    ) -> dict[str, Any]:
+        from wfsync.runtime.pause import paused
         from wfsync.runtime.runner import Runner
         from wfsync.sync.engine import NotImportedError, SyncEngine
 
@@ -117,7 +124,13 @@ class WorkerRuntime:
                 renewer = asyncio.create_task(self._renew(ticket, lost, main))
                 report: RunReport | None
                 try:
-                    if ticket.direction == "import":
+                    if record is not None:
+                        note = paused(store, ticket.direction)
+                        if note is not None:
+                            outcome["result"] = f"paused: {note.get('reason')}"
+                            return outcome
+                        report = await engine.sync_record(*record)
+                    elif ticket.direction == "import":
                         if engine.imported:
                             outcome["result"] = "already imported"
                             return outcome

@@ -95,6 +95,11 @@ class FortnoxAuth:
         self._current = tokens
         return tokens
 
+    @property
+    def current(self) -> TokenSet | None:
+        """The token set last loaded or renewed (its expiry tells when to ask again)."""
+        return self._current
+
     # -- AuthHook --------------------------------------------------------------------------
 
     async def authorization(self) -> str:

@@ -55,6 +55,8 @@ __all__ = ["EventRuntime"]
 log = logging.getLogger("wfsync.events")
 
 ReportSink = Callable[[str, "RunReport"], None]
+#: The one tenant of a single-tenant install, as the event stream names it.
+TENANT = "default"
 
 
 class _Receiver(uvicorn.Server):
@@ -119,9 +121,9 @@ class EventRuntime:
         self.fortnox = FortnoxEventStream(
             url=settings.fortnox.websocket_url,
             client_secret=settings.fortnox.client_secret.get_secret_value(),
-            access_token=self._access_token,
+            access_tokens=self._access_tokens,
             store=store,
-            handle=self.handle,
+            handle=self._fortnox_event,
             health=self.fortnox_health,
             clock=clock,
             connector=connector or websocket_connector(),
@@ -141,8 +143,13 @@ class EventRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._server: _Receiver | None = None
 
-    async def _access_token(self) -> str:
-        return (await self.engine.fortnox.auth.authorization()).removeprefix("Bearer ")
+    async def _access_tokens(self) -> dict[str, str]:
+        """This install is the stream's one tenant."""
+        token = (await self.engine.fortnox.auth.authorization()).removeprefix("Bearer ")
+        return {TENANT: token}
+
+    async def _fortnox_event(self, _tenant: str, entity: str, record_id: str) -> None:
+        await self.handle("fortnox", entity, record_id)
 
     # --- the one way into the engine ---------------------------------------------------
     async def handle(self, source: str, entity: str, record_id: str) -> None:

@@ -1,8 +1,11 @@
 """Fortnox's WebSocket events (reference §13) turned into targeted syncs.
 
-One connection for the integration. The handshake is ``add-tenants-v1`` (client
-secret + the current access token) → ``add-topics-v1`` (customers, articles,
-orders, invoices, each with the offset stored for it) → ``subscribe-v1``. Then:
+One connection for the integration, carrying every tenant it serves (one for
+``wfsync run``, every tenant of the integration in the cluster). The handshake
+is ``add-tenants-v1`` (client secret + each tenant's current access token) →
+``add-topics-v1`` (customers, articles, orders, invoices, each with the offset
+stored for it) → ``subscribe-v1``. Fortnox answers which tenant id each token
+is; an event's ``tenantId`` names the tenant to hand it to. Then:
 
 * every event is a hint "entity X may have changed": the record is synced on
   its own (``handle``), and only **after** that the event's offset is stored,
@@ -12,9 +15,11 @@ orders, invoices, each with the offset stored for it) → ``subscribe-v1``. Then
   other duplicate costs a read and no write (snapshots);
 * an unknown event type, a new version suffix or a type of another entity on
   a topic (``invoicepayment-…`` on ``invoices``) is logged and passed over;
-* the access token is re-added whenever it changes (Fortnox's tokens live an
-  hour; whether an expired one stops the stream is undocumented, so assume it
-  does);
+* a tenant's access token is re-added whenever it changes (Fortnox's tokens
+  live an hour; whether an expired one stops the stream is undocumented, so
+  assume it does); a tenant that appears is added, one that goes is removed
+  (``remove-tenants-v1``), and a refused token is one tenant's warning, not the
+  connection's end — unless no tenant is left;
 * a lost connection is retried with capped exponential back-off and jitter,
   resuming from the stored offsets, for as long as ``wfsync run`` runs;
 * an event whose sync keeps failing is given up after a few tries (offset
@@ -29,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +46,7 @@ from wfsync.http.retry import RetryPolicy
 from wfsync.runtime.events_health import CURSOR_SOURCE, SourceHealth
 from wfsync.state import StateStore
 
-__all__ = ["TOPIC_ENTITIES", "FortnoxEvent", "FortnoxEventStream", "RecordHandler"]
+__all__ = ["TOPIC_ENTITIES", "FortnoxEvent", "FortnoxEventStream", "TenantHandler", "TenantTokens"]
 
 log = logging.getLogger("wfsync.events.fortnox")
 
@@ -54,8 +60,10 @@ TOPIC_ENTITIES = {
 #: Tries of one event before it is left to the poll.
 MAX_ATTEMPTS = 3
 
-RecordHandler = Callable[[str, str, str], Awaitable[None]]
-TokenSource = Callable[[], Awaitable[str]]
+#: ``(tenant, entity, record id)``: sync the record of that tenant.
+TenantHandler = Callable[[str, str, str], Awaitable[None]]
+#: The tenants to serve now, each with its current access token (tenant → token).
+TenantTokens = Callable[[], Awaitable[dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class FortnoxEvent:
     type: str
     entity_id: str
     timestamp: datetime | None
+    tenant_id: int | None = None
 
     @classmethod
     def parse(cls, message: dict[str, Any]) -> FortnoxEvent | None:
@@ -82,7 +91,9 @@ class FortnoxEvent:
                 stamp = None
         if stamp is not None and stamp.tzinfo is None:
             stamp = None  # the reference promises an offset; never guess a zone
-        return cls(str(topic), str(offset), str(kind), str(entity_id or ""), stamp)
+        tenant = message.get("tenantId")
+        tenant_id = tenant if isinstance(tenant, int) and not isinstance(tenant, bool) else None
+        return cls(str(topic), str(offset), str(kind), str(entity_id or ""), stamp, tenant_id)
 
     @property
     def entity(self) -> str | None:
@@ -103,19 +114,20 @@ class FortnoxEventStream:
         *,
         url: str,
         client_secret: str,
-        access_token: TokenSource,
+        access_tokens: TenantTokens,
         store: StateStore,
-        handle: RecordHandler,
+        handle: TenantHandler,
         health: SourceHealth,
         clock: Clock,
         connector: Connector,
         retry: RetryPolicy | None = None,
         token_check_seconds: float = 30.0,
         handshake_timeout: float = 30.0,
+        cursor_prefix: str = "fortnox",
     ) -> None:
         self.url = url
         self.client_secret = client_secret
-        self.access_token = access_token
+        self.access_tokens = access_tokens
         self.store = store
         self.handle = handle
         self.health = health
@@ -124,22 +136,33 @@ class FortnoxEventStream:
         self.retry = retry or RetryPolicy(base=1.0, cap=60.0)
         self.token_check_seconds = token_check_seconds
         self.handshake_timeout = handshake_timeout
-        self._token: str | None = None
+        self.cursor_prefix = cursor_prefix
+        #: Tenant → the access token Fortnox accepted for it on this connection.
+        self.tokens: dict[str, str] = {}
+        #: Fortnox tenant id → our tenant.
+        self._tenant_of: dict[int, str] = {}
+        #: Tenant → the token last offered (accepted or not): offered once, not every check.
+        self._offered: dict[str, str] = {}
+        #: add-tenants-v1 requests sent while subscribed, oldest first, awaiting answers.
+        self._awaiting: list[dict[str, str]] = []
+        #: Tenants whose token Fortnox refused, with why (status, tests).
+        self.refused: dict[str, str] = {}
+        self._checked = 0.0
         self._attempts: dict[tuple[str, str], int] = {}
         #: Set while subscribed (tests and benchmarks wait on it).
         self.subscribed = asyncio.Event()
 
     @property
     def tenant_token(self) -> str | None:
-        """The access token the stream last handed Fortnox for our tenant."""
-        return self._token
+        """The access token Fortnox last accepted for the (first) tenant."""
+        return next(iter(self.tokens.values()), None)
 
     # --- offsets -------------------------------------------------------------------
     def offset(self, topic: str) -> str | None:
-        return self.store.get_cursor(CURSOR_SOURCE, f"fortnox.{topic}")
+        return self.store.get_cursor(CURSOR_SOURCE, f"{self.cursor_prefix}.{topic}")
 
     def _store_offset(self, topic: str, offset: str) -> None:
-        self.store.set_cursor(CURSOR_SOURCE, f"fortnox.{topic}", offset)
+        self.store.set_cursor(CURSOR_SOURCE, f"{self.cursor_prefix}.{topic}", offset)
 
     # --- the loop --------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -168,12 +191,14 @@ class FortnoxEventStream:
         self.health.stopped()
 
     async def _handshake(self, socket: EventSocket) -> None:
-        token = await self.access_token()
-        await socket.send(self._tenants(token))
-        added = await self._response(socket, "add-tenants-v1")
-        if token in (added.get("invalidTokens") or []) or not added.get("tenantIds"):
+        tokens = await self.access_tokens()
+        self.tokens, self._tenant_of, self._offered, self._awaiting = {}, {}, {}, []
+        if not tokens:
+            raise EventSocketClosed("no tenant has a Fortnox access token for the event stream")
+        await socket.send(self._add(tokens))
+        self._accept(tokens, await self._response(socket, "add-tenants-v1"))
+        if not self.tokens:
             raise EventSocketClosed("Fortnox refused the access token for the event stream")
-        self._token = token
         topics = []
         for topic in TOPIC_ENTITIES:
             item: dict[str, str] = {"topic": topic}
@@ -188,12 +213,29 @@ class FortnoxEventStream:
         await socket.send({"command": "subscribe-v1"})
         await self._response(socket, "subscribe-v1")
 
-    def _tenants(self, token: str) -> dict[str, Any]:
+    def _add(self, tokens: dict[str, str]) -> dict[str, Any]:
+        self._offered.update(tokens)
         return {
             "command": "add-tenants-v1",
             "clientSecret": self.client_secret,
-            "accessTokens": [token],
+            "accessTokens": list(tokens.values()),
         }
+
+    def _accept(self, offered: dict[str, str], answer: dict[str, Any]) -> None:
+        """Record which of the offered tenants' tokens Fortnox took, and as which tenant id."""
+        ids = answer.get("tenantIds") if answer.get("result") == "ok" else None
+        ids = ids if isinstance(ids, dict) else {}
+        refused = set(answer.get("invalidTokens") or [])
+        for tenant, token in offered.items():
+            tenant_id = ids.get(token)
+            if token in refused or not isinstance(tenant_id, int):
+                self.refused[tenant] = "Fortnox refused its access token for the event stream"
+                log.warning("fortnox events: Fortnox refused %s's access token", tenant)
+                continue
+            self.refused.pop(tenant, None)
+            self.tokens[tenant] = token
+            self._tenant_of = {i: t for i, t in self._tenant_of.items() if t != tenant}
+            self._tenant_of[tenant_id] = tenant
 
     async def _response(self, socket: EventSocket, command: str) -> dict[str, Any]:
         message = await asyncio.wait_for(socket.receive(), self.handshake_timeout)
@@ -206,19 +248,38 @@ class FortnoxEventStream:
             message = await _receive_or_stop(socket, stop, self.token_check_seconds)
             if message is not None:
                 if "response" in message:
-                    if message.get("result") != "ok" or message.get("invalidTokens"):
-                        log.warning("fortnox events: %s", message)
+                    self._answered(message)
                 elif "tenantId" in message:
                     await self._process(message)
-            await self._readd_tenant(socket)
+            await self._update_tenants(socket)
 
-    async def _readd_tenant(self, socket: EventSocket) -> None:
-        """After a token refresh, hand Fortnox the new token for the same tenant."""
-        token = await self.access_token()
-        if token != self._token:
-            await socket.send(self._tenants(token))
-            self._token = token
-            log.info("fortnox events: tenant re-added with the refreshed access token")
+    def _answered(self, message: dict[str, Any]) -> None:
+        if message.get("response") == "add-tenants-v1" and self._awaiting:
+            self._accept(self._awaiting.pop(0), message)
+        elif message.get("result") != "ok" or message.get("invalidTokens"):
+            log.warning("fortnox events: %s", message)
+
+    async def _update_tenants(self, socket: EventSocket) -> None:
+        """Hand Fortnox refreshed tokens and new tenants; take gone tenants off (at most
+        once per ``token_check_seconds``: in the cluster that asks every tenant)."""
+        if time.monotonic() - self._checked < self.token_check_seconds:
+            return
+        self._checked = time.monotonic()
+        tokens = await self.access_tokens()
+        gone = [tenant for tenant in self._offered if tenant not in tokens]
+        if gone:
+            stale = [self._offered.pop(t) for t in gone]
+            await socket.send({"command": "remove-tenants-v1", "accessTokens": stale})
+            for tenant in gone:
+                self.tokens.pop(tenant, None)
+                self.refused.pop(tenant, None)
+            self._tenant_of = {i: t for i, t in self._tenant_of.items() if t not in gone}
+            log.info("fortnox events: %s removed from the stream", ", ".join(gone))
+        fresh = {t: token for t, token in tokens.items() if self._offered.get(t) != token}
+        if fresh:
+            await socket.send(self._add(fresh))
+            self._awaiting.append(fresh)
+            log.info("fortnox events: (re-)adding %s with a current access token", ", ".join(fresh))
 
     async def _process(self, message: dict[str, Any]) -> None:
         event = FortnoxEvent.parse(message)
@@ -232,14 +293,17 @@ class FortnoxEventStream:
             self.health.event("duplicate")
             return
         entity = event.entity
-        if entity is None:
+        tenant = self._tenant_of.get(event.tenant_id) if event.tenant_id is not None else None
+        if tenant is None and len(self.tokens) == 1 and event.tenant_id is None:
+            tenant = next(iter(self.tokens))  # one tenant: an event without an id is its
+        if entity is None or tenant is None:
             log.debug("fortnox events: %s on %s is not synced", event.type, event.topic)
             self._store_offset(event.topic, event.offset)
             self.health.event("ignored", event.timestamp)
             return
         key = (event.topic, event.offset)
         try:
-            await self.handle("fortnox", entity, event.entity_id)
+            await self.handle(tenant, entity, event.entity_id)
         except Exception as exc:
             tries = self._attempts[key] = self._attempts.get(key, 0) + 1
             self.health.event("failed")

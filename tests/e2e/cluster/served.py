@@ -1,6 +1,7 @@
 """Many tenants' simulators behind one served ASGI app (for the cluster's
 end-to-end test and benchmarks/cluster_quiet.py): ``/f/<tenant>/…`` is that
-tenant's Fortnox simulator, ``/w/<tenant>/…`` its webCRM simulator. Each
+tenant's Fortnox simulator, ``/w/<tenant>/…`` its webCRM simulator, and
+``/events/topics-v1`` a Fortnox event hub several tenants share (when set). Each
 simulator answers 429 beyond the vendor's budget; :class:`Pair` also records the
 most requests it saw in any window."""
 
@@ -23,9 +24,9 @@ __all__ = ["Pair", "Simulators", "serve_simulators", "tenant_toml"]
 
 
 class Pair:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, tenant_id: str | None = None) -> None:
         self.name = name
-        self.fortnox = FortnoxSimulator()
+        self.fortnox = FortnoxSimulator(**({"tenant_id": tenant_id} if tenant_id else {}))
         self.fortnox.register_client("cluster", "cluster-secret")
         self.refresh = self.fortnox.issue_refresh_token("cluster")
         self.webcrm = WebcrmSimulator()
@@ -47,11 +48,17 @@ class Simulators:
     """Every tenant's two simulators behind one served ASGI app: ``/f/<t>/…`` and
     ``/w/<t>/…``. Edits run on the server's own event loop (no data races)."""
 
-    def __init__(self, pairs: dict[str, Pair]) -> None:
+    def __init__(self, pairs: dict[str, Pair], events: Any = None) -> None:
         self.pairs = pairs
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: The shared Fortnox event hub (an ASGI WebSocket app) at ``/events/topics-v1``.
+        self.events = events
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and self.events is not None:
+            path = scope["path"].removeprefix("/events")
+            await self.events(dict(scope, path=path, raw_path=path.encode()), receive, send)
+            return
         if scope["type"] != "http":
             return
         _, vendor, tenant, *rest = scope["path"].split("/", 3)
@@ -64,13 +71,14 @@ class Simulators:
         app = pair.fortnox.app if vendor == "f" else pair.webcrm.app
         await app(inner, receive, send)
 
-    def run(self, edit: Callable[[], None]) -> None:
+    def run(self, edit: Callable[[], Any]) -> Any:
+        """Run ``edit`` on the simulators' loop; returns what it returns."""
         assert self.loop is not None
 
-        async def on_loop() -> None:
-            edit()
+        async def on_loop() -> Any:
+            return edit()
 
-        asyncio.run_coroutine_threadsafe(on_loop(), self.loop).result(timeout=10)
+        return asyncio.run_coroutine_threadsafe(on_loop(), self.loop).result(timeout=10)
 
 
 @contextmanager

@@ -122,3 +122,39 @@ def test_connections_can_be_dropped_and_refused(clock: FakeClock) -> None:
         replayed = ws.receive_json()
     assert replayed["entityId"] == number
     assert sim.events.connections == 2
+
+
+def test_one_connection_carries_several_tenants_each_only_with_its_own_token(
+    clock: FakeClock,
+) -> None:
+    hub_sim, client, token_a = _sim_and_token(clock)
+    other = FortnoxSimulator(clock=clock, tenant_id="7654321")
+    other.register_client("c", SECRET)
+    other.publish_events_to(hub_sim.events)
+    other_client = TestClient(other.app)
+    auth = "Basic " + base64.b64encode(f"c:{SECRET}".encode()).decode()
+    token_b = other_client.post(
+        "/oauth-v1/token",
+        data={"grant_type": "refresh_token", "refresh_token": other.issue_refresh_token("c")},
+        headers={"Authorization": auth},
+    ).json()["access_token"]
+    with client.websocket_connect("/topics-v1") as ws:
+        ws.send_json(
+            {"command": "add-tenants-v1", "clientSecret": SECRET, "accessTokens": [token_a]}
+        )
+        assert ws.receive_json()["tenantIds"] == {token_a: 1234567}
+        ws.send_json({"command": "add-topics-v1", "topics": [{"topic": "customers"}]})
+        ws.receive_json()
+        ws.send_json({"command": "subscribe-v1"})
+        ws.receive_json()
+        other.ui.create_customer(Name="Not yours AB")  # tenant B not added: not delivered
+        ws.send_json(
+            {"command": "add-tenants-v1", "clientSecret": SECRET, "accessTokens": [token_b]}
+        )
+        assert ws.receive_json()["tenantIds"] == {token_b: 7654321}
+        number_b = other.ui.create_customer(Name="Beta AB")
+        number_a = hub_sim.ui.create_customer(Name="Alfa AB")
+        first, second = ws.receive_json(), ws.receive_json()
+    assert (first["tenantId"], first["entityId"]) == (7654321, number_b)
+    assert (second["tenantId"], second["entityId"]) == (1234567, number_a)
+    assert [e.tenant_id for e in hub_sim.events.log["customers"]] == [7654321, 7654321, 1234567]

@@ -10,6 +10,11 @@ events only. ``duplicate_next(n)`` delivers the next ``n`` events twice to prove
 a consumer is idempotent. A tenant whose token has expired receives nothing until
 it is added again with a fresh token (the stricter reading).
 
+Like the real ``ws.fortnox.se``, one hub can serve several tenants: another
+simulator joins it (:meth:`FortnoxSimulator.publish_events_to`), a connection
+adds each tenant's token, and it receives each tenant's events only while it
+holds a valid token of *that* tenant.
+
 Faults (the connection is the unreliable part of a real stream):
 ``drop_connections()`` closes every open connection from the server side (code
 1011), and ``refuse_connections = True`` turns new ones away before the
@@ -23,6 +28,7 @@ import asyncio
 import contextlib
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +105,16 @@ class EventHub:
     refuse_connections: bool = False
     #: Connections accepted so far (tests count reconnects with it).
     connections: int = 0
+    #: Tenants served by this hub (tenant id → its authority): itself, and any joined.
+    members: dict[int, Authority] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.members.setdefault(int(self.tenant_id), self.authority)
+
+    def admit(self, tenant_id: str, authority: Authority) -> Callable[[str, str, str], None]:
+        """Serve another tenant on this hub; returns its store's event listener."""
+        self.members[int(tenant_id)] = authority
+        return lambda topic, kind, entity_id: self.publish(topic, kind, entity_id, tenant_id)
 
     def drop_connections(self) -> int:
         """Close every open connection from the server side; returns how many."""
@@ -111,7 +127,9 @@ class EventHub:
         """Deliver each of the next ``count`` events twice (at-least-once delivery)."""
         self._duplicates += count
 
-    def publish(self, store_topic: str, event_type: str, entity_id: str) -> None:
+    def publish(
+        self, store_topic: str, event_type: str, entity_id: str, tenant_id: str | None = None
+    ) -> None:
         """Store listener: record a change as an event and push it to subscribers."""
         topic = _TOPIC_FOR.get(store_topic, store_topic)
         if topic not in TOPICS:
@@ -124,7 +142,7 @@ class EventHub:
             topic,
             "".join(secrets.choice(_ALPHABET) for _ in range(10)),
             event_type,
-            int(self.tenant_id),
+            int(tenant_id or self.tenant_id),
             entity_id,
             stamp.isoformat(timespec="milliseconds"),
         )
@@ -181,7 +199,8 @@ class _Session:
     def __init__(self, hub: EventHub, websocket: WebSocket) -> None:
         self.hub = hub
         self.websocket = websocket
-        self.tokens: list[str] = []
+        #: (tenant id, access token) pairs added by this connection.
+        self.tokens: list[tuple[int, str]] = []
         self.offsets: dict[str, str | None] = {}
         self.subscriber: _Subscriber | None = None
         self.sender: asyncio.Task[None] | None = None
@@ -219,7 +238,7 @@ class _Session:
                 await self._add_topics(message)
             elif command == "remove-tenants-v1":
                 removed = set(message.get("accessTokens") or [])
-                self.tokens = [token for token in self.tokens if token not in removed]
+                self.tokens = [pair for pair in self.tokens if pair[1] not in removed]
                 await self.websocket.send_json({"response": "remove-tenants-v1", "result": "ok"})
             elif command == "subscribe-v1":
                 await self.websocket.send_json({"response": "subscribe-v1", "result": "ok"})
@@ -232,10 +251,10 @@ class _Session:
         tenant_ids: dict[str, int] = {}
         invalid: list[str] = []
         for token in message.get("accessTokens") or []:
-            grant = self.hub.authority.authenticate(f"Bearer {token}")
-            if grant is not None and self.hub.authority.secret_matches(grant.client_id, secret):
-                tenant_ids[token] = int(self.hub.tenant_id)
-                self.tokens.append(token)
+            tenant = self._tenant_of(token, secret)
+            if tenant is not None:
+                tenant_ids[token] = tenant
+                self.tokens.append((tenant, token))
             else:
                 invalid.append(token)
         await self.websocket.send_json(
@@ -245,6 +264,23 @@ class _Session:
                 "tenantIds": tenant_ids,
                 "invalidTokens": invalid,
             }
+        )
+
+    def _tenant_of(self, token: object, secret: object) -> int | None:
+        """The tenant a valid token (issued to the client whose secret came with it) is of."""
+        if not isinstance(token, str):
+            return None
+        for tenant, authority in self.hub.members.items():
+            grant = authority.authenticate(f"Bearer {token}")
+            if grant is not None and authority.secret_matches(grant.client_id, secret):
+                return tenant
+        return None
+
+    def _serves(self, tenant: int) -> bool:
+        """This connection holds a token of ``tenant`` that is still valid."""
+        authority = self.hub.members.get(tenant)
+        return authority is not None and any(
+            t == tenant and authority.authenticate(f"Bearer {token}") for t, token in self.tokens
         )
 
     async def _add_topics(self, message: dict[str, Any]) -> None:
@@ -274,7 +310,7 @@ class _Session:
     async def _send_events(self, queue: asyncio.Queue[Event]) -> None:
         while True:
             event = await queue.get()
-            if any(self.hub.authority.authenticate(f"Bearer {t}") for t in self.tokens):
+            if self._serves(event.tenant_id):
                 await self.websocket.send_json(event.message())
 
     def stop(self) -> None:

@@ -84,6 +84,13 @@ class FortnoxSimulator:
         if seed:
             self.load_seed(sample_data())
 
+    def publish_events_to(self, hub: EventHub) -> None:
+        """Send this tenant's events through another simulator's hub (one WebSocket
+        endpoint for many tenants, as ``ws.fortnox.se`` is)."""
+        self.store.listeners.remove(self.events.publish)
+        self.store.listeners.append(hub.admit(self.tenant_id, self.authority))
+        self.events = hub
+
     @property
     def tenant_id(self) -> str:
         """The tenant (``DatabaseNumber`` in companyinformation, ``tenantId`` in JWTs)."""
