@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 from wfsync.config import Settings, TenantSettings, settings_from_toml
 from wfsync.http.errors import ConfigError
 from wfsync.state import StateStore
-from wfsync.state.models import TenantRow
-from wfsync.state.secrets import SecretBox, secret_box
+from wfsync.state.models import TenantRow, TokenRow
+from wfsync.state.secrets import SecretBox, looks_encrypted, secret_box
 
 __all__ = ["Tenant", "TenantError", "Tenants", "schema_for", "tenant_state_url"]
 
@@ -227,9 +227,33 @@ class Tenants:
         return tenant
 
     def rotate_keys(self) -> int:
-        """Re-encrypt every tenant's settings with the first key of WFSYNC_SECRET_KEY."""
+        """Re-encrypt every tenant's settings *and* its stored tokens with the first key
+        of WFSYNC_SECRET_KEY, so the old key can be dropped right after (not an hour
+        later, when every token has been refreshed once)."""
         with self.store._write() as session:
             rows = list(session.scalars(sa.select(TenantRow)))
             for row in rows:
                 row.config = self.box.rotate(row.config)
+        for row in rows:
+            self._rotate_tokens(row.name)
         return len(rows)
+
+    def _rotate_tokens(self, name: str) -> None:
+        """Re-encrypt one tenant's token rows. ``FOR UPDATE`` makes a worker's refresh
+        that saves meanwhile wait for this and then win: a freshly saved token is
+        never overwritten by the re-encrypted older one."""
+        columns = (TokenRow.name, TokenRow.access_token, TokenRow.refresh_token)
+        store = StateStore.open(self.state_url(name), pool_size=1)
+        try:
+            with store.engine.begin() as conn:
+                for token in conn.execute(sa.select(*columns).with_for_update()).mappings():
+                    values = {
+                        key: self.box.rotate(token[key])
+                        for key in ("access_token", "refresh_token")
+                        if token[key] and looks_encrypted(token[key])
+                    }
+                    if values:
+                        where = TokenRow.name == token["name"]
+                        conn.execute(sa.update(TokenRow).where(where).values(**values))
+        finally:
+            store.close()

@@ -4,6 +4,7 @@ one line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -73,18 +74,27 @@ def test_settings_are_encrypted_at_rest_and_need_the_key(
 def test_key_rotation_keeps_settings_readable(
     tenants: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from wfsync.fortnox.tokens import TokenSet
+    from wfsync.state import SqlTokenStore, StateStore
     from wfsync.state.secrets import new_key, secret_box
 
     name = unique("rot")
     tenants.add(name, tenant_toml(tmp_path, name).read_text())
+    saved = TokenSet(access_token="ACCESS-1", refresh_token="REFRESH-1", scope="customer")
+    state = StateStore.open(tenants.state_url(name))
+    asyncio.run(SqlTokenStore(state).save(saved))  # sealed with the old key
     old = __import__("os").environ["WFSYNC_SECRET_KEY"]
     fresh = new_key()
     monkeypatch.setenv("WFSYNC_SECRET_KEY", f"{fresh},{old}")
     tenants._box = secret_box(required=True)
     assert tenants.rotate_keys() == 1
-    monkeypatch.setenv("WFSYNC_SECRET_KEY", fresh)  # the old key is gone
+    monkeypatch.setenv("WFSYNC_SECRET_KEY", fresh)  # the old key is gone at once
     tenants._box = secret_box(required=True)
     assert tenants.settings_for(name).webcrm.auth_code.get_secret_value() == "webcrm-secret-code"
+    loaded = asyncio.run(SqlTokenStore(state).load())
+    state.close()
+    assert loaded is not None
+    assert (loaded.access_token, loaded.refresh_token) == ("ACCESS-1", "REFRESH-1")
 
 
 def test_a_bad_tenant_file_is_refused_with_one_line(
