@@ -12,7 +12,9 @@ tenant's direction:
    its runs; the API clients pace themselves on the tenant's budgets in Redis;
 4. the cycle, as ``wfsync run`` does it (:class:`wfsync.runtime.runner.Runner`:
    pauses, auto-pause after failing runs, admin requests, alerts), while a
-   background task renews the lease;
+   background task renews the lease; it may wait at most ``storm_wait`` seconds
+   on a vendor's 429s and 5xx (then it is a failed run, and a storm that lasts
+   pauses that tenant), so no tenant holds a shared process for long;
 5. the lease released, the store closed.
 
 A task redelivered after its worker died simply runs the direction again:
@@ -22,6 +24,7 @@ cursors, snapshots and intents make a repeated cycle write nothing twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -44,6 +47,10 @@ log = logging.getLogger("wfsync.cluster")
 
 KEY_PREFIX = "wfsync"
 DIRECTIONS = ("webcrm", "fortnox")
+#: Most seconds one tenant's cycle may wait on a vendor's 429s / 5xx before it ends
+#: (cursors kept; a failed run, so a storm that lasts pauses the tenant): a worker
+#: process is shared by every tenant, and one tenant's storm must not hold it.
+STORM_WAIT_SECONDS = 30.0
 
 
 def worker_name() -> str:
@@ -62,6 +69,8 @@ class WorkerRuntime:
     name: str = field(default_factory=worker_name)
     #: Called with (tenant, direction) once the run holds its lease (tests, metrics).
     on_start: Callable[[str, str], None] | None = None
+    #: A cycle's waiting budget on each vendor (an import keeps the default: it is long).
+    storm_wait: float = STORM_WAIT_SECONDS
 
     def __post_init__(self) -> None:
         import redis
@@ -117,6 +126,8 @@ class WorkerRuntime:
                 lease_wait=settings.state.lease_wait_seconds,
             ) as engine:
                 self.share_budgets(engine, ticket.tenant)
+                if ticket.direction != "import":
+                    self.bound_waits(engine)
                 if self.on_start is not None:
                     self.on_start(ticket.tenant, ticket.direction)
                 lost = asyncio.Event()
@@ -177,6 +188,12 @@ class WorkerRuntime:
                 if main is not None:
                     main.cancel()
                 return
+
+    def bound_waits(self, engine: Any) -> None:
+        """Give this run at most ``storm_wait`` seconds of waiting on each vendor."""
+        for http in (engine.fortnox.http, engine.webcrm.http):
+            budget = min(http.retry.run_wait_budget, self.storm_wait)
+            http.retry = dataclasses.replace(http.retry, run_wait_budget=budget)
 
     def share_budgets(self, engine: Any, tenant: str) -> None:
         """Pace this tenant's clients on budgets every worker shares (Redis)."""
