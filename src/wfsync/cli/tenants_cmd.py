@@ -75,30 +75,35 @@ def add_command(
 def list_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
 ) -> None:
-    """Every tenant, enabled or not."""
+    """Every tenant, enabled or not, with its health: those needing a person first."""
+    from wfsync.cluster.overview import overview
+
     with _tenants(need_key=False) as tenants:
-        rows = tenants.list()
+        rows = {t.name: t for t in tenants.list()}
+        health = overview(tenants)
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "name": t.name,
-                        "enabled": t.enabled,
-                        "schema": t.schema,
-                        "created_at": t.created_at.isoformat(),
-                        "updated_at": t.updated_at.isoformat(),
-                    }
-                    for t in rows
-                ]
-            )
-        )
+        items = []
+        for h in health:
+            tenant = rows[h.name]
+            item = {
+                "name": h.name,
+                "enabled": h.enabled,
+                "schema": tenant.schema,
+                "created_at": tenant.created_at.isoformat(),
+                "updated_at": tenant.updated_at.isoformat(),
+            }
+            item.update(h.as_dict())
+            items.append(item)
+        typer.echo(json.dumps(items))
         return
-    table = Table(title=f"{len(rows)} tenant(s)", title_justify="left")
-    for column in ("name", "enabled", "schema", "added"):
+    table = Table(title=f"{len(health)} tenant(s)", title_justify="left")
+    for column in ("name", "state", "webCRM run", "Fortnox run", "inbox", "note"):
         table.add_column(column)
-    for t in rows:
-        table.add_row(t.name, "yes" if t.enabled else "no", t.schema, f"{t.created_at:%Y-%m-%d}")
+    for h in health:
+        runs = [h.last_runs.get(d) for d in ("webcrm", "fortnox")]
+        cells = [f"{r.status} {r.started_at:%m-%d %H:%M}" if r else "-" for r in runs]
+        note = h.error or "; ".join(f"{d} paused: {why}" for d, why in h.paused.items())
+        table.add_row(h.name, h.state, *cells, str(h.open_failures), note)
     err_console.print(table)
 
 

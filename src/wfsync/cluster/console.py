@@ -13,6 +13,7 @@ tenant's own stored password opens nothing here.
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import SecretStr
 
 from wfsync.clock import SystemClock
+from wfsync.cluster.overview import TenantHealth, overview
 from wfsync.cluster.tenants import Tenants
 from wfsync.config import Settings
 from wfsync.web import create_app
@@ -82,18 +84,17 @@ class ClusterConsole:
         async def pick(request: Request) -> HTMLResponse:
             csrf = escape(request.state.session.csrf)
             current = request.cookies.get(TENANT_COOKIE)
-            rows = "".join(
-                f'<li><form method="post" action="/tenants">'
-                f'<input type="hidden" name="csrf" value="{csrf}">'
-                f'<button name="tenant" value="{escape(n)}">{escape(n)}</button>'
-                f"{' (shown now)' if n == current else ''}</form></li>"
-                for n in self.names()
-            )
+            health = await asyncio.to_thread(overview, self.tenants)
+            rows = "".join(_row(h, csrf, h.name == current) for h in health)
+            empty = '<tr><td colspan="6">no tenants yet</td></tr>'
             return HTMLResponse(
                 '<!doctype html><html lang="en"><head><meta charset="utf-8">'
                 "<title>Tenants · wfsync console</title>"
                 '<link rel="stylesheet" href="/static/console.css"></head><body><main>'
-                f"<h1>Tenants</h1><ul>{rows or '<li>no tenants yet</li>'}</ul></main></body></html>"
+                f"<h1>Tenants</h1><p>{_summary(health)}</p>"
+                '<table class="tenants"><thead><tr><th>Tenant</th><th>State</th>'
+                "<th>webCRM run</th><th>Fortnox run</th><th>Inbox</th><th>Note</th></tr>"
+                f"</thead><tbody>{rows or empty}</tbody></table></main></body></html>"
             )
 
         @app.post("/tenants", dependencies=[Depends(check_csrf)])
@@ -126,6 +127,37 @@ class ClusterConsole:
             return
         chosen = Request(scope).cookies.get(TENANT_COOKIE)
         await self.console(chosen if chosen in names else names[0])(scope, receive, send)
+
+
+def _row(health: TenantHealth, csrf: str, shown: bool) -> str:
+    """One tenant's line of the overview; its name is the button that opens its console."""
+    name = escape(health.name)
+    runs = [health.last_runs.get(d) for d in ("webcrm", "fortnox")]
+    cells = "".join(
+        f"<td>{escape(r.status)} {r.started_at:%Y-%m-%d %H:%M}"
+        f"{' · ' + escape(r.worker) if r.worker else ''}</td>"
+        if r
+        else "<td>-</td>"
+        for r in runs
+    )
+    note = health.error or "; ".join(f"{d} paused: {why}" for d, why in health.paused.items())
+    return (
+        f'<tr data-tenant="{name}" data-state="{health.state}"><td>'
+        f'<form method="post" action="/tenants"><input type="hidden" name="csrf" value="{csrf}">'
+        f'<button name="tenant" value="{name}">{name}</button>'
+        f"{' (shown now)' if shown else ''}</form></td>"
+        f"<td>{health.state}</td>{cells}<td>{health.open_failures}</td>"
+        f"<td>{escape(note)}</td></tr>"
+    )
+
+
+def _summary(health: list[TenantHealth]) -> str:
+    """The count of each state, most urgent first ("3 tenant(s): 1 paused, 2 ok")."""
+    counts: dict[str, int] = {}
+    for h in health:
+        counts[h.state] = counts.get(h.state, 0) + 1
+    parts = ", ".join(f"{n} {state}" for state, n in counts.items())
+    return f"{len(health)} tenant(s){': ' + parts if parts else ''}"
 
 
 def cluster_password_hash(tenants: Tenants, cluster: Settings) -> str | None:

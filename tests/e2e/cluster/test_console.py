@@ -4,6 +4,7 @@ own stored password opening nothing (real PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,48 @@ async def test_one_login_a_picker_and_the_tenant_named(
         assert f"Tenant: {second}" in home.text
     async with _client(console) as stranger:
         assert (await stranger.get("/")).status_code in (303, 401)
+
+
+async def test_the_tenants_page_is_an_overview_with_those_needing_a_person_first(
+    tenants: Any, cluster_config: Path, tmp_path: Path, capsys: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from wfsync.cli import run
+    from wfsync.cluster.console import ClusterConsole
+    from wfsync.runtime.pause import pause
+
+    calm, inbox, held, off = sorted(unique(p) for p in ("a", "b", "c", "d"))
+    for name in (calm, inbox, held, off):
+        tenants.add(name, tenant_toml(tmp_path, name).read_text())
+    tenants.set_enabled(off, False)
+    now = datetime.now(UTC)
+    for name, change in (
+        (held, lambda s: pause(s, "fortnox", "6 failing runs in a row", now)),
+        (inbox, lambda s: s.record_failure("customer", "webcrm", "7", "sync", "no", None, {})),
+    ):
+        store = StateStore.open(tenants.state_url(name))
+        try:
+            change(store)
+        finally:
+            store.close()
+
+    assert run(["--config", str(cluster_config), "tenants", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(t["name"], t["state"]) for t in listed] == [
+        (held, "paused"),
+        (inbox, "attention"),
+        (calm, "never run"),
+        (off, "disabled"),
+    ]
+    assert listed[0]["paused"] == {"fortnox": "6 failing runs in a row"}
+    assert listed[1]["open_failures"] == 1
+
+    console = ClusterConsole(tenants, load_config(cluster_config, environ={}), login_token=TOKEN)
+    async with _client(console) as client:
+        assert (await client.get("/login?token=" + TOKEN)).status_code == 303
+        page = (await client.get("/tenants")).text
+    rows = re.findall(r'<tr data-tenant="([^"]+)" data-state="([^"]+)"', page)
+    assert rows == [(held, "paused"), (inbox, "attention"), (calm, "never run"), (off, "disabled")]
+    assert "fortnox paused: 6 failing runs in a row" in page
+    assert "4 tenant(s): 1 paused, 1 attention, 1 never run, 1 disabled" in page
