@@ -103,10 +103,14 @@ def fortnox_events_command() -> None:
     def claim(key: str, seconds: float) -> bool:
         return bool(client.set(f"wfsync:{key}", "1", nx=True, px=int(seconds * 1000)))
 
-    def dispatch(tenant: str, entity: str, record_id: str) -> None:
-        celery_app.send_task("wfsync.record", (tenant, "fortnox", entity, record_id))
+    def release(key: str) -> None:
+        client.delete(f"wfsync:{key}")
 
-    events = ClusterFortnoxEvents(tenants, dispatch, claim)
+    def dispatch(tenant: str, entity: str, record_id: str, countdown: float) -> None:
+        args = (tenant, "fortnox", entity, record_id)
+        celery_app.send_task("wfsync.record", args, countdown=countdown)
+
+    events = ClusterFortnoxEvents(tenants, dispatch, claim, release)
 
     async def main() -> None:
         stop = asyncio.Event()

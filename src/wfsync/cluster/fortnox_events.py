@@ -11,8 +11,9 @@ the real Fortnox, with one app for every tenant, that is one connection.
   id)``: ``wfsync.record`` — that tenant's targeted sync of the record, under
   its lease, on a worker). The offset is stored (in the cluster's state) only
   after the task is sent, so a crash replays, never loses. A burst for one
-  record (a duplicate, our own write coming back) is sent once per
-  ``debounce`` seconds (``claim``, Redis ``SET NX PX``).
+  record (a duplicate, our own write coming back, two quick saves) is one task
+  that runs ``debounce`` seconds after the first event, so it reads the record
+  after all of them (``claim``: Redis ``SET NX PX``, released if the send fails).
 * Access tokens come from each tenant's own state through
   :class:`~wfsync.fortnox.auth.FortnoxAuth`, which renews under the same
   cross-process lock the workers use, so this process and a worker never spend
@@ -57,10 +58,13 @@ DEBOUNCE_SECONDS: Final = 2.0
 #: A cached token is read again this long before it expires (workers renew 5 min before).
 EXPIRY_MARGIN: Final = timedelta(minutes=4)
 
-#: ``(tenant, entity, record id)`` → send that tenant's targeted sync as a task.
-Dispatch = Callable[[str, str, str], None]
+#: ``(tenant, entity, record id, countdown)`` → send that tenant's targeted sync as a
+#: task to run ``countdown`` seconds from now.
+Dispatch = Callable[[str, str, str, float], None]
 #: ``(key, seconds)`` → True for the first caller in ``seconds`` (Redis ``SET NX PX``).
 Claim = Callable[[str, float], bool]
+#: ``key`` → forget a claim (its task could not be sent).
+Release = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class ClusterFortnoxEvents:
         tenants: Tenants,
         dispatch: Dispatch,
         claim: Claim,
+        release: Release,
         *,
         clock: Clock | None = None,
         connector: Connector | None = None,
@@ -111,6 +116,7 @@ class ClusterFortnoxEvents:
         self.tenants = tenants
         self.dispatch = dispatch
         self.claim = claim
+        self.release = release
         self.clock = clock or SystemClock()
         self.connector = connector or websocket_connector()
         self.debounce = debounce
@@ -145,6 +151,15 @@ class ClusterFortnoxEvents:
         current = self.integrations()
         for key, (integration, members) in current.items():
             group = self.groups.get(key)
+            if group is not None and group.task is not None and group.task.done():
+                # A stream only ends when stopped; one that died anyway is started again.
+                if not group.task.cancelled() and group.task.exception() is not None:
+                    log.warning(
+                        "fortnox events: stream to %s ended (%s); starting it again",
+                        integration.websocket_url,
+                        group.task.exception(),
+                    )
+                group = None
             if group is None:
                 group = self.groups[key] = _Group(integration)
                 group.tenants = members
@@ -184,44 +199,63 @@ class ClusterFortnoxEvents:
         return tokens
 
     async def token(self, name: str, settings: Settings) -> str | None:
-        """The tenant's current access token (cached until near its expiry)."""
+        """The tenant's current access token (cached until near its expiry). A read that
+        fails keeps the last token while it is valid (asked again in a minute)."""
         now = self.clock.now()
         cached = self._tokens.get(name)
         if cached is not None and now - cached.read_at < timedelta(seconds=self.reread_seconds):
             fresh = cached.expires_at is None or now < cached.expires_at - EXPIRY_MARGIN
             if fresh and (cached.value is not None or now - cached.read_at < timedelta(minutes=1)):
                 return cached.value
-        value, expires = await self._read_token(name, settings)
+        read = await self._read_token(name, settings)
+        if read is None:
+            expires = cached.expires_at if cached is not None else None
+            if cached is not None and cached.value and expires is not None and now < expires:
+                # Still valid: keep it, and ask again in about a minute.
+                again = now - timedelta(seconds=self.reread_seconds) + timedelta(minutes=1)
+                self._tokens[name] = _Token(cached.value, expires, again)
+                return cached.value
+            self._tokens[name] = _Token(None, None, now)
+            return None
+        value, expires = read
         self._tokens[name] = _Token(value, expires, now)
         return value
 
     async def _read_token(
         self, name: str, settings: Settings
-    ) -> tuple[str | None, datetime | None]:
-        store = StateStore.open(self.tenants.state_url(name), clock=self.clock, pool_size=1)
+    ) -> tuple[str, datetime | None] | None:
+        """The token from the tenant's state (renewed if due); None when there is none
+        now — not connected, the token endpoint failing, the tenant just removed."""
+        store: StateStore | None = None
         try:
+            store = StateStore.open(self.tenants.state_url(name), clock=self.clock, pool_size=1)
             async with httpx.AsyncClient(timeout=30.0) as http:
-                auth = FortnoxAuth(
-                    settings.fortnox, SqlTokenStore(store), http=http, clock=self.clock
-                )
+                tokens = SqlTokenStore(store)
+                auth = FortnoxAuth(settings.fortnox, tokens, http=http, clock=self.clock)
                 value = (await auth.authorization()).removeprefix("Bearer ")
                 current = auth.current
             return value, current.access_expires_at if current is not None else None
-        except WfsyncError as exc:
+        except Exception as exc:  # one tenant's trouble never ends the others' stream
             log.warning("fortnox events: no access token for %s (%s); asked again later", name, exc)
-            return None, None
+            return None
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     # --- events -------------------------------------------------------------------------------
     async def _handle(self, tenant: str, entity: str, record_id: str) -> None:
-        """Send the tenant's targeted sync of the record (once per burst)."""
-        claimed = await asyncio.to_thread(
-            self.claim, f"fortnox-event:{tenant}:{entity}:{record_id}", self.debounce
-        )
-        if claimed:
-            await asyncio.to_thread(self.dispatch, tenant, entity, record_id)
-            self.sent[tenant] = self.sent.get(tenant, 0) + 1
+        """Send the tenant's targeted sync of the record, to run ``debounce`` seconds from
+        now; events for the same record meanwhile are covered by that task, which
+        reads the record after them (the trailing edge of a burst)."""
+        key = f"fortnox-event:{tenant}:{entity}:{record_id}"
+        if not await asyncio.to_thread(self.claim, key, self.debounce):
+            return
+        try:
+            await asyncio.to_thread(self.dispatch, tenant, entity, record_id, self.debounce)
+        except BaseException:
+            await asyncio.to_thread(self.release, key)  # the replay must send it again
+            raise
+        self.sent[tenant] = self.sent.get(tenant, 0) + 1
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

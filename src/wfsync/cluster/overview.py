@@ -21,8 +21,6 @@ from wfsync.state.records import RunRecord
 __all__ = ["TenantHealth", "overview"]
 
 DIRECTIONS: Final = ("webcrm", "fortnox")
-#: Newest runs looked at for each tenant's last run per direction.
-RUNS_READ: Final = 20
 #: States in the order a person should look at them.
 URGENCY: Final = ("unreadable", "paused", "failing", "attention", "never run", "ok", "disabled")
 
@@ -84,10 +82,8 @@ def _health(cluster_url: str, tenant: Tenant) -> TenantHealth:
     except Exception as exc:  # a schema gone or unreachable: shown, never fatal
         return TenantHealth(tenant.name, tenant.enabled, {}, {}, 0, error=_line(exc))
     try:
-        last: dict[str, RunRecord] = {}
-        for run in store.last_runs(RUNS_READ):
-            if run.direction in DIRECTIONS:
-                last.setdefault(run.direction, run)
+        # Per direction: event runs (one per targeted sync) must not crowd them out.
+        last = {d: run for d in DIRECTIONS if (run := store.last_run(d)) is not None}
         held = {d: str(note.get("reason")) for d in DIRECTIONS if (note := paused(store, d))}
         return TenantHealth(tenant.name, tenant.enabled, last, held, len(store.failures("open")))
     except Exception as exc:

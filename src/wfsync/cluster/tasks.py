@@ -140,6 +140,7 @@ def make_app(settings: Settings) -> Celery:
         name="wfsync.record",
         shared=False,
         bind=True,
+        max_retries=RECORD_RETRIES,
         acks_late=True,
         ignore_result=True,
         time_limit=CYCLE_LIMIT,

@@ -59,6 +59,8 @@ TOPIC_ENTITIES = {
 }
 #: Tries of one event before it is left to the poll.
 MAX_ATTEMPTS = 3
+#: A token Fortnox refused is offered again after this long (a refusal may pass).
+REOFFER_SECONDS = 300.0
 
 #: ``(tenant, entity, record id)``: sync the record of that tenant.
 TenantHandler = Callable[[str, str, str], Awaitable[None]]
@@ -147,6 +149,7 @@ class FortnoxEventStream:
         self._awaiting: list[dict[str, str]] = []
         #: Tenants whose token Fortnox refused, with why (status, tests).
         self.refused: dict[str, str] = {}
+        self._refused_at: dict[str, float] = {}
         self._checked = 0.0
         self._attempts: dict[tuple[str, str], int] = {}
         #: Set while subscribed (tests and benchmarks wait on it).
@@ -230,9 +233,11 @@ class FortnoxEventStream:
             tenant_id = ids.get(token)
             if token in refused or not isinstance(tenant_id, int):
                 self.refused[tenant] = "Fortnox refused its access token for the event stream"
+                self._refused_at[tenant] = time.monotonic()
                 log.warning("fortnox events: Fortnox refused %s's access token", tenant)
                 continue
             self.refused.pop(tenant, None)
+            self._refused_at.pop(tenant, None)
             self.tokens[tenant] = token
             self._tenant_of = {i: t for i, t in self._tenant_of.items() if t != tenant}
             self._tenant_of[tenant_id] = tenant
@@ -265,6 +270,10 @@ class FortnoxEventStream:
         if time.monotonic() - self._checked < self.token_check_seconds:
             return
         self._checked = time.monotonic()
+        for tenant, at in list(self._refused_at.items()):
+            if self._checked - at >= REOFFER_SECONDS:
+                del self._refused_at[tenant]
+                self._offered.pop(tenant, None)  # offer the same token once more
         tokens = await self.access_tokens()
         gone = [tenant for tenant in self._offered if tenant not in tokens]
         if gone:
@@ -294,8 +303,8 @@ class FortnoxEventStream:
             return
         entity = event.entity
         tenant = self._tenant_of.get(event.tenant_id) if event.tenant_id is not None else None
-        if tenant is None and len(self.tokens) == 1 and event.tenant_id is None:
-            tenant = next(iter(self.tokens))  # one tenant: an event without an id is its
+        if tenant is None and len(self.tokens) == 1:
+            tenant = next(iter(self.tokens))  # one tenant: every event on it is its
         if entity is None or tenant is None:
             log.debug("fortnox events: %s on %s is not synced", event.type, event.topic)
             self._store_offset(event.topic, event.offset)

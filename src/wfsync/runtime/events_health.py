@@ -25,6 +25,7 @@ __all__ = ["EVENT_SOURCES", "EventMetrics", "HealthRecord", "SourceHealth", "rea
 
 EVENT_SOURCES = ("fortnox", "webcrm")
 CURSOR_SOURCE = "events"
+log = logging.getLogger("wfsync.events")
 
 
 class EventMetrics:
@@ -137,10 +138,15 @@ class SourceHealth:
         self._save()
 
     def _save(self) -> None:
+        """Best effort: health is for people; a state store that is briefly away must
+        not end the event source that reports it (its next save catches up)."""
         self.record.updated_at = self.clock.now().isoformat()
-        self.store.set_cursor(
-            CURSOR_SOURCE, f"{self.source}.health", json.dumps(asdict(self.record))
-        )
+        try:
+            self.store.set_cursor(
+                CURSOR_SOURCE, f"{self.source}.health", json.dumps(asdict(self.record))
+            )
+        except Exception as exc:
+            log.warning("%s events: health not saved (%s)", self.source, exc)
 
 
 def read_health(store: StateStore, now: datetime) -> dict[str, dict[str, Any]]:

@@ -79,9 +79,16 @@ async def test_the_tenants_page_is_an_overview_with_those_needing_a_person_first
         tenants.add(name, tenant_toml(tmp_path, name).read_text())
     tenants.set_enabled(off, False)
     now = datetime.now(UTC)
+
+    def failed_then_many_events(s: Any) -> None:
+        s.finish_run(s.start_run("fortnox").id, "failed", {}, "fortnox 401")
+        for _ in range(25):  # targeted syncs must not crowd the direction's run out
+            s.finish_run(s.start_run("event").id, "ok", {})
+
     for name, change in (
         (held, lambda s: pause(s, "fortnox", "6 failing runs in a row", now)),
         (inbox, lambda s: s.record_failure("customer", "webcrm", "7", "sync", "no", None, {})),
+        (calm, failed_then_many_events),
     ):
         store = StateStore.open(tenants.state_url(name))
         try:
@@ -93,18 +100,19 @@ async def test_the_tenants_page_is_an_overview_with_those_needing_a_person_first
     listed = json.loads(capsys.readouterr().out)
     assert [(t["name"], t["state"]) for t in listed] == [
         (held, "paused"),
+        (calm, "failing"),
         (inbox, "attention"),
-        (calm, "never run"),
         (off, "disabled"),
     ]
     assert listed[0]["paused"] == {"fortnox": "6 failing runs in a row"}
-    assert listed[1]["open_failures"] == 1
+    assert listed[1]["last_runs"]["fortnox"]["error"] == "fortnox 401"
+    assert listed[2]["open_failures"] == 1
 
     console = ClusterConsole(tenants, load_config(cluster_config, environ={}), login_token=TOKEN)
     async with _client(console) as client:
         assert (await client.get("/login?token=" + TOKEN)).status_code == 303
         page = (await client.get("/tenants")).text
     rows = re.findall(r'<tr data-tenant="([^"]+)" data-state="([^"]+)"', page)
-    assert rows == [(held, "paused"), (inbox, "attention"), (calm, "never run"), (off, "disabled")]
+    assert rows == [(held, "paused"), (calm, "failing"), (inbox, "attention"), (off, "disabled")]
     assert "fortnox paused: 6 failing runs in a row" in page
-    assert "4 tenant(s): 1 paused, 1 attention, 1 never run, 1 disabled" in page
+    assert "4 tenant(s): 1 paused, 1 failing, 1 attention, 1 disabled" in page

@@ -60,8 +60,11 @@ def test_one_connection_carries_every_tenant_and_each_event_syncs_its_own_tenant
     def claim(key: str, seconds: float) -> bool:
         return bool(client.set(f"{prefix}:{key}", "1", nx=True, px=int(seconds * 1000)))
 
-    def dispatch(tenant: str, entity: str, record_id: str) -> None:
-        # What the wfsync.record task runs on a worker.
+    def release(key: str) -> None:
+        client.delete(f"{prefix}:{key}")
+
+    def dispatch(tenant: str, entity: str, record_id: str, countdown: float) -> None:
+        # What the wfsync.record task runs on a worker (``countdown`` later: here at once).
         outcomes.append(runtime.run(tenant, "fortnox", record=("fortnox", entity, record_id)))
 
     with serve_simulators(sims) as base:
@@ -81,7 +84,7 @@ def test_one_connection_carries_every_tenant_and_each_event_syncs_its_own_tenant
             state.close()
             assert link is not None and link.fortnox_id is not None
             numbers[name] = link.fortnox_id
-        events = ClusterFortnoxEvents(tenants, dispatch, claim, check_seconds=0.2)
+        events = ClusterFortnoxEvents(tenants, dispatch, claim, release, check_seconds=0.2)
 
         async def scenario() -> None:
             stop = asyncio.Event()
@@ -124,3 +127,34 @@ def test_one_connection_carries_every_tenant_and_each_event_syncs_its_own_tenant
         for key in {i.key for i, _ in events.integrations().values()}
     ]
     assert stored == [hub.log["customers"][-1].offset]
+
+
+def test_a_record_task_waits_for_a_busy_direction_then_leaves_it_to_the_poll(
+    tenants: Any, cluster_config: Path, tmp_path: Path
+) -> None:
+    from wfsync.clock import SystemClock
+    from wfsync.cluster.lease import ClusterLeases
+    from wfsync.cluster.tasks import RECORD_RETRIES, make_app
+
+    settings = load_config(cluster_config, environ={})
+    name = unique("busy")
+    tenants.add(name, _plain_toml())
+    holder = ClusterLeases(tenants.store, seconds=60, clock=SystemClock())
+    ticket = holder.try_acquire(name, "fortnox", "a long cycle")
+    assert ticket is not None
+    app = make_app(settings)
+    try:
+        result = app.tasks["wfsync.record"].apply(args=(name, "fortnox", "customer", "7")).get()
+    finally:
+        holder.release(ticket)
+    # Tried RECORD_RETRIES more times while the cycle held the lease, then given up
+    # quietly (the poll meets the record), not failed with a traceback.
+    assert result["result"] == "busy"
+    assert app.tasks["wfsync.record"].max_retries == RECORD_RETRIES
+
+
+def _plain_toml() -> str:
+    return (
+        '[fortnox]\nbase_url = "http://127.0.0.1:9/3"\nclient_id = "id"\n'
+        'client_secret = "very-secret-value"\n\n[webcrm]\nauth_code = "webcrm-secret-code"\n'
+    )

@@ -163,3 +163,38 @@ def test_a_run_killed_while_connected_is_not_shown_as_connected(world: World) ->
     assert alive["state"] == "connected"
     assert dead["state"] == "stopped" and dead["connected_since"] is None
     assert "without closing" in dead["error"]
+
+
+async def test_a_state_store_that_is_away_does_not_end_the_event_stream(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    from wfsync.runtime.events_fortnox import FortnoxEventStream
+
+    store = world.store
+    with store.engine.begin() as conn:  # the health rows cannot be written any more
+        conn.exec_driver_sql("DROP TABLE cursors")
+    health = SourceHealth("fortnox", store, world.clock)
+    stop = asyncio.Event()
+
+    async def tokens() -> dict[str, str]:
+        return {"default": "token"}
+
+    async def handle(_tenant: str, _entity: str, _record_id: str) -> None:
+        return None
+
+    stream = FortnoxEventStream(
+        url="wss://ws.example.invalid/topics-v1",
+        client_secret="s",
+        access_tokens=tokens,
+        store=store,
+        handle=handle,
+        health=health,
+        clock=world.clock,
+        connector=_unreachable,
+    )
+    task = asyncio.create_task(stream.run(stop))
+    await until(lambda: "health not saved" in caplog.text)
+    assert not task.done()  # still trying to connect, not dead
+    stop.set()
+    await task
+    assert health.record.state == "stopped"
