@@ -36,8 +36,10 @@ from wfsync.fortnox.mapping import article_from_fortnox
 from wfsync.fortnox.models import ArticleListItem
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Failure, Link
+from wfsync.sync.apply import Applier
 from wfsync.sync.context import SyncContext
 from wfsync.sync.links import hash_of, store_snapshots
+from wfsync.sync.plan import Create, Op, Plan, Remove, Update
 from wfsync.webcrm.mapping import (
     article_catalogue_fields,
     article_from_catalogue,
@@ -70,6 +72,7 @@ class ArticleSync:
         #: Articles written or withdrawn in this run: the catalogue read at the start
         #: of the run is stale for them, so the catalogue check leaves them alone.
         self._touched: set[str] = set()
+        self.applier = Applier(ctx)
 
     async def catalogue(self) -> dict[str, CatalogueItem]:
         """Catalogue items by article number (one unpaged call per run)."""
@@ -150,65 +153,43 @@ class ArticleSync:
             await self._publish(article, link)
 
     async def _publish(self, article: Article, link: Link | None) -> None:
+        """Put the article in the catalogue: create its item, update it, or (already as
+        it should be) only record it."""
         self._touched.add(article.article_number)
-        ctx = self.ctx
-        catalogue = await self.catalogue()
-        item = catalogue.get(article.article_number)
-        fields = article_catalogue_fields(article, self.slots)
-        ident = f"{article.name} (article {article.article_number})"
-        created = self._created.get(article.article_number)
-        if item is None and created is not None:
-            await ctx.webcrm.catalogue.update(created, fields)
-            ctx.report.count(KIND, "updated_webcrm")
-            item_id = created
-        elif item is not None:
-            if catalogue_item_matches(item, article, self.slots):
-                ctx.report.count(KIND, "unchanged")
-            elif ctx.dry_run:
-                ctx.plan(KIND, "update", "webcrm", ident)
-                return
-            else:
-                await ctx.webcrm.catalogue.update(item.id, fields)
-                ctx.report.count(KIND, "updated_webcrm")
-            item_id = item.id
-        elif ctx.dry_run:
-            ctx.plan(KIND, "create", "webcrm", ident)
-            return
-        else:
-            item_id = await ctx.webcrm.catalogue.create(new_catalogue_item(fields))
-            ctx.report.count(KIND, "created_webcrm")
-            self._created[article.article_number] = item_id
-        if ctx.dry_run:
-            return
-        with ctx.store.transaction():
-            link = link or Link(
-                id=None, kind=KIND, webcrm_id=None, fortnox_id=article.article_number
-            )
-            link.webcrm_id, link.state, link.note = str(item_id), "active", None
-            store_snapshots(ctx.store, link, webcrm=article, fortnox=article, now=ctx.clock.now())
-            ctx.store.resolve_failures(KIND, "fortnox", article.article_number)
+        number = article.article_number
+        item = (await self.catalogue()).get(number)
+        created = self._created.get(number)
+        ops: tuple[Op, ...] = ()
+        if item is None and created is None:
+            ops = (Create("webcrm"),)
+        elif item is None or not catalogue_item_matches(item, article, self.slots):
+            ops = (Update("webcrm", ()),)
+        item_id = item.id if item is not None else created
+        link = link or Link(id=None, kind=KIND, webcrm_id=None, fortnox_id=number)
+        plan = Plan(KIND, f"{article.name} (article {number})", ops)
+        await self.applier.apply(plan, link, _CatalogueWriter(self, article, item_id))
 
     async def _withdraw(self, number: str, link: Link | None, why: str) -> None:
+        """Take the article's item out of the catalogue and pause its link."""
         self._touched.add(number)
-        ctx = self.ctx
         item = (await self.catalogue()).get(number)
         item_id = item.id if item is not None else self._created.get(number)
         if item_id is None and (link is None or link.state == "paused"):
-            ctx.report.count(KIND, "ignored")
+            self.ctx.report.count(KIND, "ignored")
             return
-        if ctx.dry_run:
-            ctx.plan(KIND, "remove", "webcrm", f"article {number}", f"{why} in Fortnox")
-            return
-        if item_id is not None:
-            with contextlib.suppress(NotFoundError):  # already gone: that is the goal
-                await ctx.webcrm.catalogue.delete(item_id)
-            (await self.catalogue()).pop(number, None)
-            self._created.pop(number, None)
-            ctx.report.count(KIND, "removed_webcrm")
-        if link is not None:
-            link.state, link.note = "paused", f"{why} in Fortnox: removed from the webCRM catalogue"
-            link.webcrm_id = None
-            ctx.store.save_link(link)
+        link = link or Link(id=None, kind=KIND, webcrm_id=str(item_id), fortnox_id=number)
+        reason = f"{why} in Fortnox"
+        plan = Plan(KIND, f"article {number}", (Remove("webcrm", reason),))
+        await self.applier.apply(plan, link, _CatalogueWriter(self, None, item_id, reason))
+
+    def forget(self, number: str) -> None:
+        """The item is gone from the catalogue (this run's view of it too)."""
+        if self._catalogue is not None:
+            self._catalogue.pop(number, None)
+        self._created.pop(number, None)
+
+    def remember_created(self, number: str, item_id: int) -> None:
+        self._created[number] = item_id
 
     async def feed(self, since: datetime | None) -> None:
         """Articles changed in Fortnox since ``since`` (None: all of them)."""
@@ -283,3 +264,60 @@ class ArticleSync:
                 known = link.fortnox_snapshot.get("list_price")
                 if (None if known is None else Decimal(str(known))) != price:
                     await self.handle(number)
+
+
+class _CatalogueWriter:
+    """Carries one article's plan out in webCRM's catalogue and records the link:
+    active with the item and the article as written, or — withdrawn — paused."""
+
+    def __init__(
+        self,
+        articles: ArticleSync,
+        article: Article | None,
+        item_id: int | None,
+        withdrawn: str = "",
+    ) -> None:
+        self.articles = articles
+        self.article = article
+        self.item_id = item_id
+        #: Why the article leaves the catalogue ("inactive in Fortnox"); "" to publish.
+        self.withdrawn = withdrawn
+
+    async def predict(self, plan: Plan) -> list[str]:
+        return []  # the catalogue takes any item
+
+    async def write(self, op: Update | Create | Remove) -> bool:
+        articles = self.articles
+        ctx = articles.ctx
+        catalogue = ctx.webcrm.catalogue
+        if isinstance(op, Remove):
+            if self.item_id is not None:
+                with contextlib.suppress(NotFoundError):  # already gone: that is the goal
+                    await catalogue.delete(self.item_id)
+                ctx.report.count(KIND, "removed_webcrm")
+            return True
+        assert self.article is not None
+        fields = article_catalogue_fields(self.article, articles.slots)
+        if isinstance(op, Create):
+            self.item_id = await catalogue.create(new_catalogue_item(fields))
+            articles.remember_created(self.article.article_number, self.item_id)
+            ctx.report.count(KIND, "created_webcrm")
+        else:
+            assert self.item_id is not None
+            await catalogue.update(self.item_id, fields)
+            ctx.report.count(KIND, "updated_webcrm")
+        return True
+
+    def record(self, link: Link) -> None:
+        ctx = self.articles.ctx
+        if self.article is None:  # withdrawn
+            self.articles.forget(link.fortnox_id or "")
+            if link.id is not None:
+                link.state = "paused"
+                link.note = f"{self.withdrawn}: removed from the webCRM catalogue"
+                link.webcrm_id = None
+                ctx.store.save_link(link)
+            return
+        link.webcrm_id, link.state, link.note = str(self.item_id), "active", None
+        now = ctx.clock.now()
+        store_snapshots(ctx.store, link, webcrm=self.article, fortnox=self.article, now=now)

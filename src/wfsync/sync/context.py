@@ -73,6 +73,10 @@ class SyncContext:
     #: What each record tried in this run is called, so an inbox entry names it
     #: even when the failure is a vendor error on a record that has no link yet.
     names: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    #: Dry run: the pairs already planned (kind, link) — shared by both directions of
+    #: one ``sync --once --dry-run``, where the real run would find the second
+    #: direction's view of a pair already written by the first.
+    planned: set[tuple[str, str]] = field(default_factory=set)
 
     def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:
         """Whether this record waits for a human: skipped by the admin, or failed in a

@@ -31,10 +31,12 @@ from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import ApiError, NotFoundError
 from wfsync.state import Failure, Link
 from wfsync.state.store import LinkHead
+from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
-from wfsync.sync.links import hash_of, pause, record_conflicts, resume, store_snapshots
+from wfsync.sync.links import hash_of, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, three_way
+from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
 from wfsync.webcrm.params import organisation_update
 
@@ -55,11 +57,14 @@ def label(name: str | None, system: str, ident: str) -> str:
 
 @dataclass
 class _PendingWrite:
+    plan: Plan
     link: Link
-    org: Organisation
+    writer: _PairWriter
     changes: dict[str, Any]
-    result: MergeResult
-    written_fortnox: Customer
+
+    @property
+    def org(self) -> Organisation:
+        return self.writer.org
 
 
 class CustomerSync:
@@ -70,6 +75,7 @@ class CustomerSync:
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.creator = CustomerCreator(self)
+        self.applier = Applier(ctx)
         #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 100 ids), by id:
         #: a record already read is not read again before it is merged.
         self.orgs: dict[int, Organisation] = {}
@@ -158,7 +164,6 @@ class CustomerSync:
 
     async def handle_webcrm(self, org: Organisation) -> None:
         key = str(org.id)
-        store = self.ctx.store
         customer = self.from_webcrm(org)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "webcrm", key, fingerprint):
@@ -179,18 +184,16 @@ class CustomerSync:
                 await self.creator.to_fortnox(org, customer)
                 return
             if not self.synced_type(org):
-                self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
+                await self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
                 return
-            if link.state == "paused":
-                if not (link.note or "").startswith(PAUSED_TYPE):
-                    self.ctx.report.count(KIND, "paused")
-                    return
-                if not self.ctx.dry_run:
-                    link = resume(store, link)
-            elif link.webcrm_hash == fingerprint:
+            resuming = link.state == "paused"
+            if resuming and not (link.note or "").startswith(PAUSED_TYPE):
+                self.ctx.report.count(KIND, "paused")
+                return
+            if not resuming and link.webcrm_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
-            await self.reconcile(link, org=org)
+            await self.reconcile(link, org=org, resuming=resuming)
 
     async def read_fortnox(self, number: str) -> FortnoxCustomer | None:
         """One changed Fortnox customer (the list lacks most fields); None if unreadable
@@ -228,33 +231,42 @@ class CustomerSync:
                 return
             await self.reconcile(link, fortnox_record=record)
 
-    # --- the merge --------------------------------------------------------------
+    # --- the merge: a plan, carried out by the applier ------------------------------------
     async def reconcile(
         self,
         link: Link,
         *,
         org: Organisation | None = None,
         fortnox_record: FortnoxCustomer | None = None,
+        resuming: bool = False,
     ) -> None:
+        """Read what is not read yet, merge, and carry the plan out (or list it)."""
         ctx = self.ctx
         assert link.webcrm_id is not None and link.fortnox_id is not None
         try:
             org = org or self.orgs.pop(int(link.webcrm_id), None)
             org = org or await ctx.webcrm.organisations.get(int(link.webcrm_id))
         except NotFoundError:
-            self._pause(link, "the organisation no longer exists in webCRM")
+            await self._pause(link, "the organisation no longer exists in webCRM")
             return
         try:
             fortnox_record = fortnox_record or await ctx.fortnox.customers.get(link.fortnox_id)
         except NotFoundError:
-            self._pause(link, "the customer no longer exists in Fortnox")
+            await self._pause(link, "the customer no longer exists in Fortnox")
             return
         if not self.synced_type(org):
-            self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
+            await self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
             return
-        webcrm_now, fortnox_now = self.from_webcrm(org), self.from_fortnox(fortnox_record)
+        writer = _PairWriter(self, link, org, fortnox_record)
+        writer.plan = self.plan(link, writer, resuming=resuming)
+        await self.applier.apply(writer.plan, link, writer)
+
+    def plan(self, link: Link, writer: _PairWriter, *, resuming: bool = False) -> Plan:
+        """The three-way merge of the pair as a plan (pure: reads and writes nothing)."""
+        ctx = self.ctx
+        webcrm_now, fortnox_now = writer.written_webcrm, writer.written_fortnox
         self._require_valid(link, webcrm_now, fortnox_now)
-        side, rule = ctx.conflict_winner(org.updated_at)
+        side, rule = ctx.conflict_winner(writer.org.updated_at)
         result = three_way(
             CUSTOMER_FIELDS,
             webcrm=webcrm_now.values(),
@@ -264,66 +276,21 @@ class CustomerSync:
             ownership=self.ownership,
             winner=lambda _field: (side, rule),
         )
-        ident = label(webcrm_now.name or fortnox_now.name, "webCRM", link.webcrm_id)
+        writer.result = result
+        ident = label(webcrm_now.name or fortnox_now.name, "webCRM", link.webcrm_id or "")
+        warnings: tuple[str, ...] = ()
         if self.sync.customer_number_owner == "webcrm" and "customer_number" in result.to_webcrm:
-            ctx.report.warnings.append(
+            warnings = (
                 f"{ident}: customer number changed in webCRM to "
                 f"{webcrm_now.customer_number!r}; Fortnox numbers cannot change, restored "
-                f"{fortnox_now.customer_number!r}"
+                f"{fortnox_now.customer_number!r}",
             )
-        if ctx.dry_run:
-            if result.to_fortnox:
-                merged = Customer(**result.merged)
-                problems = await self.creator.fortnox_problems(merged, result.to_fortnox)
-                if problems:
-                    raise RecordFailed(f"{ident}: Fortnox would refuse it: {'; '.join(problems)}")
-            self._plan_merge(ident, result)
-            return
-        await self._apply(link, org, fortnox_record, result, webcrm_now, fortnox_now)
-
-    async def _apply(
-        self,
-        link: Link,
-        org: Organisation,
-        fortnox_record: FortnoxCustomer,
-        result: MergeResult,
-        webcrm_now: Customer,
-        fortnox_now: Customer,
-    ) -> None:
-        ctx = self.ctx
-        merged = Customer(**result.merged)
-        written_fortnox, written_webcrm = fortnox_now, webcrm_now
+        ops: list[Op] = [Resume()] if resuming else []
         if result.to_fortnox:
-            payload = customer_fields(merged, result.to_fortnox, create=False)
-            if payload:
-                updated = await ctx.fortnox.customers.update(link.fortnox_id or "", payload)
-                written_fortnox = self.from_fortnox(updated)
-                ctx.report.count(KIND, "updated_fortnox")
+            ops.append(Update("fortnox", tuple(result.to_fortnox)))
         if result.to_webcrm:
-            changes = self._webcrm_changes(org, merged, result.to_webcrm)
-            if changes and self.batch_writes and ctx.webcrm.organisations.rows_complete:
-                self._pending.append(_PendingWrite(link, org, changes, result, written_fortnox))
-                return
-            if changes:
-                updated_org = await self._write_over(org, changes)
-                written_webcrm = self.from_webcrm(updated_org)
-                ctx.report.count(KIND, "updated_webcrm")
-        self._record(link, result, written_webcrm, written_fortnox)
-
-    def _record(
-        self, link: Link, result: MergeResult, written_webcrm: Customer, written_fortnox: Customer
-    ) -> None:
-        ctx = self.ctx
-        with ctx.store.transaction():
-            ctx.report.count(KIND, "conflicts", len(result.conflicts))
-            record_conflicts(ctx.store, link, result.conflicts)
-            store_snapshots(
-                ctx.store, link, webcrm=written_webcrm, fortnox=written_fortnox, now=ctx.clock.now()
-            )
-            ctx.store.resolve_failures(KIND, "webcrm", link.webcrm_id or "")
-            ctx.store.resolve_failures(KIND, "fortnox", link.fortnox_id or "")
-        if result.quiet:
-            ctx.report.count(KIND, "unchanged")
+            ops.append(Update("webcrm", tuple(result.to_webcrm)))
+        return Plan(KIND, ident, tuple(ops), tuple(result.conflicts), warnings)
 
     async def prefetch(self, fortnox_records: Iterable[FortnoxCustomer]) -> None:
         """Read, in one ``/Queries … IN (…)`` per 100 ids, the organisations linked to the
@@ -383,13 +350,18 @@ class CustomerSync:
                 if isinstance(answer, ApiError):
                     raise answer
                 if answer is None:
-                    written = await self._write_over(item.org, item.changes)
+                    written = await self.write_over(item.org, item.changes)
                 else:
                     written = type(item.org).from_dto(dto)
                 ctx.report.count(KIND, "updated_webcrm")
-                self._record(link, item.result, self.from_webcrm(written), item.written_fortnox)
+                item.writer.written_webcrm = self.from_webcrm(written)
+                self.applier.record(item.plan, link, item.writer)
 
-    async def _write_over(self, org: Organisation, changes: dict[str, Any]) -> Organisation:
+    def defer(self, write: _PendingWrite) -> None:
+        """Queue a webCRM update for the batch :meth:`flush` sends."""
+        self._pending.append(write)
+
+    async def write_over(self, org: Organisation, changes: dict[str, Any]) -> Organisation:
         """Write ``changes`` over the organisation as it was merged, only if nobody has
         edited it since it was read: a PUT replaces the whole record, so writing over
         a newer edit would lose it, and the snapshot would then hide the loss."""
@@ -399,7 +371,7 @@ class CustomerSync:
             raise RecordFailed(_changed_meanwhile(org))
         return await api.replace(fresh, changes)
 
-    def _webcrm_changes(
+    def webcrm_changes(
         self, org: Organisation, merged: Customer, names: dict[str, Any]
     ) -> dict[str, Any]:
         """DTO properties that really differ from what webCRM holds (no empty writes)."""
@@ -432,33 +404,9 @@ class CustomerSync:
                     f"a name in {system} if it really has none)"
                 )
 
-    def _plan_merge(self, ident: str, result: MergeResult) -> None:
-        if result.to_fortnox:
-            self.ctx.plan(KIND, "update", "fortnox", ident, ", ".join(result.to_fortnox))
-        if result.to_webcrm:
-            self.ctx.plan(KIND, "update", "webcrm", ident, ", ".join(result.to_webcrm))
-        for conflict in result.conflicts:
-            self.ctx.plan(
-                KIND,
-                "conflict",
-                conflict.winner,
-                ident,
-                f"{conflict.field}: webCRM {conflict.webcrm!r} vs Fortnox {conflict.fortnox!r}",
-            )
-
-    def _pause(self, link: Link, reason: str) -> None:
-        self.ctx.report.count(KIND, "paused")
-        if self.ctx.dry_run:
-            self.ctx.plan(KIND, "pause", "-", f"webCRM {link.webcrm_id}", reason)
-            return
-        if link.state != "paused" or link.note != reason:
-            log.info(
-                "pausing customer link webCRM %s / Fortnox %s: %s",
-                link.webcrm_id,
-                link.fortnox_id,
-                reason,
-            )
-        pause(self.ctx.store, link, reason)
+    async def _pause(self, link: Link, reason: str) -> None:
+        plan = Plan(KIND, f"webCRM {link.webcrm_id}", (Pause(reason),))
+        await self.applier.apply(plan, link)
 
     def now(self) -> datetime:
         return self.ctx.clock.now()
@@ -474,3 +422,60 @@ def _changed_meanwhile(org: Organisation) -> str:
         f"webCRM organisation {org.id} was edited while it was being synced; nothing was "
         "written to it, and it is merged again from a fresh read next cycle"
     )
+
+
+class _PairWriter:
+    """Carries one customer plan out: the Fortnox PUT, the webCRM write (over the
+    organisation as it was merged, or queued for the batch), and the snapshots."""
+
+    def __init__(
+        self, customers: CustomerSync, link: Link, org: Organisation, record: FortnoxCustomer
+    ) -> None:
+        self.customers = customers
+        self.link = link
+        self.org = org
+        self.written_webcrm = customers.from_webcrm(org)
+        self.written_fortnox = customers.from_fortnox(record)
+        self.fortnox_id = record.customer_number
+        self.result = MergeResult(merged={})
+        self.plan = Plan(KIND, "")
+
+    @property
+    def merged(self) -> Customer:
+        return Customer(**self.result.merged)
+
+    async def predict(self, plan: Plan) -> list[str]:
+        if not self.result.to_fortnox:
+            return []
+        creator = self.customers.creator
+        problems = await creator.fortnox_problems(self.merged, self.result.to_fortnox)
+        return [f"Fortnox would refuse it: {'; '.join(problems)}"] if problems else []
+
+    async def write(self, op: Update | Create | Remove) -> bool:
+        customers, ctx = self.customers, self.customers.ctx
+        if op.side == "fortnox":
+            payload = customer_fields(self.merged, self.result.to_fortnox, create=False)
+            if payload:
+                updated = await ctx.fortnox.customers.update(self.fortnox_id, payload)
+                self.written_fortnox = customers.from_fortnox(updated)
+                ctx.report.count(KIND, "updated_fortnox")
+            return True
+        changes = customers.webcrm_changes(self.org, self.merged, self.result.to_webcrm)
+        if changes and customers.batch_writes and ctx.webcrm.organisations.rows_complete:
+            customers.defer(_PendingWrite(self.plan, self.link, self, changes))
+            return False  # flush() sends it with the batch and records it
+        if changes:
+            updated_org = await customers.write_over(self.org, changes)
+            self.written_webcrm = customers.from_webcrm(updated_org)
+            ctx.report.count(KIND, "updated_webcrm")
+        return True
+
+    def record(self, link: Link) -> None:
+        ctx = self.customers.ctx
+        store_snapshots(
+            ctx.store,
+            link,
+            webcrm=self.written_webcrm,
+            fortnox=self.written_fortnox,
+            now=ctx.clock.now(),
+        )

@@ -38,21 +38,25 @@ from wfsync.fortnox.delivery_mapping import (
 from wfsync.fortnox.models import FortnoxInvoice
 from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
-from wfsync.sync.context import RecordFailed, SyncContext
+from wfsync.sync.apply import Applier
+from wfsync.sync.context import SyncContext
 from wfsync.sync.delivery_apply import (
     COMPLETE_SIDE,
     INVOICE_NUMBER,
     KIND,
     LINE_IDS,
     PAUSED_CUSTOMER,
+    DeliveryPair,
     DeliveryWriter,
     Document,
+    PairWriter,
     document_key,
 )
 from wfsync.sync.delivery_create import DeliveryCreator
 from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines
-from wfsync.sync.links import hash_of, pause, resume
+from wfsync.sync.links import hash_of
 from wfsync.sync.merge import MergeResult, Ownership, three_way
+from wfsync.sync.plan import Pause, Plan, Remember
 from wfsync.webcrm.delivery_mapping import (
     delivery_from_webcrm,
     line_from_webcrm,
@@ -83,6 +87,7 @@ class DeliverySync(DeliveryWriter):
         self.custom = ctx.settings.webcrm.custom_fields
         self.slots = ctx.settings.webcrm.catalogue
         self.creator = DeliveryCreator(self)
+        self.applier = Applier(ctx)
         #: webCRM deliveries whose lines this run has already read.
         self.seen: set[str] = set()
 
@@ -218,18 +223,21 @@ class DeliverySync(DeliveryWriter):
             if link is None:
                 await self.creator.from_webcrm(delivery, lines)
                 return
-            if link.state == "paused":
-                if link.note != PAUSED_CUSTOMER or not await self.customer_synced(
-                    delivery.organisation_id
-                ):
-                    ctx.report.count(KIND, "paused")
-                    return
-                if not ctx.dry_run:
-                    link = resume(ctx.store, link)
-            elif not force and link.webcrm_hash == hash_of(self.from_webcrm(delivery, lines)):
+            resuming = link.state == "paused"
+            if resuming and (
+                link.note != PAUSED_CUSTOMER
+                or not await self.customer_synced(delivery.organisation_id)
+            ):
+                ctx.report.count(KIND, "paused")
+                return
+            if (
+                not resuming
+                and not force
+                and link.webcrm_hash == hash_of(self.from_webcrm(delivery, lines))
+            ):
                 ctx.report.count(KIND, "unchanged")
                 return
-            await self.reconcile(link, delivery=delivery, lines=lines)
+            await self.reconcile(link, delivery=delivery, lines=lines, resuming=resuming)
 
     async def handle_fortnox(self, kind: str, number: str) -> None:
         ctx = self.ctx
@@ -271,9 +279,11 @@ class DeliverySync(DeliveryWriter):
             # The order was never synced: bringing it in brings the invoice fields too.
             await self.handle_fortnox("order", order_number)
             return
-        if link.extra.get(INVOICE_NUMBER) != invoice.document_number and not self.ctx.dry_run:
-            link.extra = {**link.extra, INVOICE_NUMBER: invoice.document_number}
-            link = self.ctx.store.save_link(link)
+        if link.extra.get(INVOICE_NUMBER) != invoice.document_number:
+            remember = Remember({INVOICE_NUMBER: invoice.document_number})
+            link = await self.applier.apply(
+                Plan(KIND, f"invoice {order_number}", (remember,)), link
+            )
         if link.state != "paused":
             await self.reconcile(link)
 
@@ -285,6 +295,7 @@ class DeliverySync(DeliveryWriter):
         delivery: WebcrmDelivery | None = None,
         lines: Sequence[QuotationLine] | None = None,
         document: tuple[Document, Delivery] | None = None,
+        resuming: bool = False,
     ) -> None:
         ctx = self.ctx
         assert link.webcrm_id is not None and link.fortnox_id is not None
@@ -294,29 +305,32 @@ class DeliverySync(DeliveryWriter):
             if lines is None:
                 lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)
         except NotFoundError:
-            self._pause(link, "the delivery no longer exists in webCRM")
+            await self._pause(link, "the delivery no longer exists in webCRM")
             return
         try:
             fortnox_doc, fortnox_now = document or await self.read_fortnox(kind, link.fortnox_id)
         except NotFoundError:
-            self._pause(link, f"the {kind} no longer exists in Fortnox")
+            await self._pause(link, f"the {kind} no longer exists in Fortnox")
             return
         if await self.customer_synced(delivery.organisation_id) is False:
-            self._pause(link, PAUSED_CUSTOMER)
+            await self._pause(link, PAUSED_CUSTOMER)
             return
         webcrm_now = self.from_webcrm(delivery, lines)
         header, line_merge = self.merge(link, kind, webcrm_now, fortnox_now, delivery, lines)
-        blocked = self.lock_reason(kind, fortnox_doc, header, line_merge)
-        ident = f"delivery webCRM {link.webcrm_id} ⇄ Fortnox {kind} {link.fortnox_id}"
-        if ctx.dry_run:
-            self._plan(ident, header, line_merge, blocked)
-            return
-        if blocked:
-            await self._apply_blocked(link, delivery, webcrm_now, fortnox_now, header)
-        else:
-            await self._apply(link, kind, delivery, lines, fortnox_now, header, line_merge)
-        if blocked:
-            raise RecordFailed(f"{ident}: {blocked}", retry="on_change")
+        pair = DeliveryPair(
+            link=link,
+            kind=kind,
+            ident=f"delivery webCRM {link.webcrm_id} ⇄ Fortnox {kind} {link.fortnox_id}",
+            delivery=delivery,
+            webcrm_lines=lines,
+            webcrm_now=webcrm_now,
+            fortnox_now=fortnox_now,
+            header=header,
+            lines=line_merge,
+            blocked=self.lock_reason(kind, fortnox_doc, header, line_merge),
+        )
+        plan = self.plan(link, pair, resuming=resuming)
+        await self.applier.apply(plan, link, PairWriter(self, pair))
 
     def merge(
         self,
@@ -377,28 +391,6 @@ class DeliverySync(DeliveryWriter):
         booked = kind == "order" and bool(header.merged.get("booked"))
         return write_blocked(document, rows=wants_rows, invoice_booked=booked)
 
-    def _plan(self, ident: str, header: MergeResult, lines: LineMerge, blocked: str | None) -> None:
-        ctx = self.ctx
-        if blocked:
-            ctx.plan(KIND, "fail", "fortnox", ident, blocked)
-        elif header.to_fortnox or lines.fortnox_changed:
-            detail = ", ".join([*header.to_fortnox, *(["rows"] if lines.fortnox_changed else [])])
-            ctx.plan(KIND, "update", "fortnox", ident, detail)
-        if header.to_webcrm or lines.webcrm_changed:
-            detail = ", ".join([*header.to_webcrm, *(["lines"] if lines.webcrm_changed else [])])
-            ctx.plan(KIND, "update", "webcrm", ident, detail)
-        for conflict in [*header.conflicts, *lines.conflicts]:
-            ctx.plan(
-                KIND,
-                "conflict",
-                conflict.winner,
-                ident,
-                f"{conflict.field}: webCRM {conflict.webcrm!r} vs Fortnox {conflict.fortnox!r}",
-            )
-
-    def _pause(self, link: Link, reason: str) -> None:
-        self.ctx.report.count(KIND, "paused")
-        if self.ctx.dry_run:
-            self.ctx.plan(KIND, "pause", "-", f"delivery webCRM {link.webcrm_id}", reason)
-            return
-        pause(self.ctx.store, link, reason)
+    async def _pause(self, link: Link, reason: str) -> None:
+        plan = Plan(KIND, f"delivery webCRM {link.webcrm_id}", (Pause(reason),))
+        await self.applier.apply(plan, link)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wfsync.domain import Delivery, Line
@@ -25,6 +26,7 @@ from wfsync.sync.context import SyncContext
 from wfsync.sync.lines import LineMerge, sort_orders
 from wfsync.sync.links import record_conflicts, store_snapshots
 from wfsync.sync.merge import FieldConflict, MergeResult
+from wfsync.sync.plan import Create, Fail, Op, Plan, Remove, Resume, Update
 from wfsync.webcrm.delivery_mapping import (
     delivery_fields,
     line_from_webcrm,
@@ -43,8 +45,10 @@ __all__ = [
     "KIND",
     "LINE_IDS",
     "PAUSED_CUSTOMER",
+    "DeliveryPair",
     "DeliveryWriter",
     "Document",
+    "PairWriter",
     "document_key",
 ]
 
@@ -83,80 +87,37 @@ class DeliveryWriter:
         raise NotImplementedError
 
     # --- writing the merge ---------------------------------------------------------------
-    async def _apply(
-        self,
-        link: Link,
-        kind: DocumentKind,
-        delivery: WebcrmDelivery,
-        lines: Sequence[QuotationLine],
-        fortnox_now: Delivery,
-        header: MergeResult,
-        line_merge: LineMerge,
-    ) -> None:
-        ctx = self.ctx
-        merged = Delivery(**header.merged)
-        written_fortnox = fortnox_now
-        payload = document_fields(
-            merged,
-            header.to_fortnox,
-            kind,
-            create=False,
-            lines=line_merge.fortnox_rows if line_merge.fortnox_changed else None,
-            existing_rows=len(fortnox_now.lines),
-        )
-        if payload:
-            number = link.fortnox_id or ""
-            if kind == "order":
-                written_fortnox = delivery_from_order(
-                    await ctx.fortnox.orders.update(number, payload)
-                )
-            else:
-                written_fortnox = delivery_from_invoice(
-                    await ctx.fortnox.invoices.update(number, payload)
-                )
-            ctx.report.count(KIND, "updated_fortnox")
-        if header.to_webcrm:
-            delivery = await self.write_header(delivery, merged, header.to_webcrm)
-        line_ids, contents = await self._write_lines(delivery, lines, line_merge)
-        written_webcrm = self.from_webcrm(delivery, []).model_copy(update={"lines": contents})
-        if header.to_webcrm or line_merge.webcrm_changed:
-            ctx.report.count(KIND, "updated_webcrm")
-        with ctx.store.transaction():
-            self.record_conflicts(link, [*header.conflicts, *line_merge.conflicts])
-            self.save(link, webcrm=written_webcrm, fortnox=written_fortnox, line_ids=line_ids)
-        if header.quiet and not line_merge.fortnox_changed and not line_merge.webcrm_changed:
-            ctx.report.count(KIND, "unchanged")
+    def plan(self, link: Link, pair: DeliveryPair, *, resuming: bool = False) -> Plan:
+        """The merged pair as a plan: a locked document sends nothing to Fortnox (and
+        fails, waiting for an edit); otherwise each side that differs is updated."""
+        header, lines = pair.header, pair.lines
+        ops: list[Op] = [Resume()] if resuming else []
+        if pair.blocked:
+            if header.to_webcrm:
+                ops.append(Update("webcrm", tuple(header.to_webcrm)))
+            ops.append(Fail("fortnox", pair.blocked, retry="on_change"))
+            return Plan(KIND, pair.ident, tuple(ops), tuple(header.conflicts))
+        if header.to_fortnox or lines.fortnox_changed:
+            rows = "rows" if lines.fortnox_changed else ""
+            ops.append(Update("fortnox", tuple(header.to_fortnox), rows))
+        if header.to_webcrm or lines.webcrm_changed or self._lines_to_tidy(pair):
+            ops.append(
+                Update("webcrm", tuple(header.to_webcrm), "lines" if lines.webcrm_changed else "")
+            )
+        return Plan(KIND, pair.ident, tuple(ops), (*header.conflicts, *lines.conflicts))
 
-    async def _apply_blocked(
-        self,
-        link: Link,
-        delivery: WebcrmDelivery,
-        webcrm_now: Delivery,
-        fortnox_now: Delivery,
-        header: MergeResult,
-    ) -> None:
-        """A locked document: nothing goes to Fortnox, Fortnox's changes reach webCRM.
-
-        webCRM's snapshot keeps its old values except for what we wrote, so the
-        unsent edit stays visible as a change (and in the error inbox) until it is
-        undone in webCRM or made in Fortnox.
-        """
-        merged = Delivery(**header.merged)
-        if header.to_webcrm:
-            await self.write_header(delivery, merged, header.to_webcrm)
-            self.ctx.report.count(KIND, "updated_webcrm")
-        w_old = (
-            Delivery.model_validate(link.webcrm_snapshot) if link.webcrm_snapshot else webcrm_now
+    @staticmethod
+    def _lines_to_tidy(pair: DeliveryPair) -> bool:
+        """webCRM lines to create, delete or move (even when no content changed)."""
+        current = {q.id: q.sort_order for q in pair.webcrm_lines}
+        items = pair.lines.lines
+        orders = sort_orders([current.get(i.webcrm_id) if i.webcrm_id else None for i in items])
+        if pair.lines.webcrm_deleted or any(i.webcrm_id is None for i in items):
+            return True
+        return any(
+            i.webcrm_id is not None and current.get(i.webcrm_id) != order
+            for i, order in zip(items, orders, strict=True)
         )
-        f_old = Delivery.model_validate(link.fortnox_snapshot) if link.fortnox_snapshot else None
-        w_snap = w_old.model_copy(update={name: merged.values()[name] for name in header.to_webcrm})
-        f_lines = f_old.lines if f_old is not None else fortnox_now.lines
-        f_snap = fortnox_now.model_copy(update={"lines": f_lines})
-        with self.ctx.store.transaction():
-            self.record_conflicts(link, header.conflicts)
-            line_ids = link.extra.get(LINE_IDS, [])
-            # Still blocked: the inbox entry stays open (its attempts count up).
-            self.save(link, webcrm=w_snap, fortnox=f_snap, line_ids=line_ids, resolve=False)
 
     async def write_header(
         self, delivery: WebcrmDelivery, merged: Delivery, names: Sequence[str] | dict[str, Any]
@@ -170,7 +131,7 @@ class DeliveryWriter:
             return delivery
         return await self.ctx.webcrm.deliveries.update(delivery.id, changes)
 
-    async def _write_lines(
+    async def write_lines(
         self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine], merge: LineMerge
     ) -> tuple[list[int], tuple[Line, ...]]:
         """Delete, update and create webCRM lines; returns the ids and contents as stored."""
@@ -241,3 +202,106 @@ class DeliveryWriter:
             KIND, "fortnox", document_key(link.fortnox_type or "order", link.fortnox_id or "")
         )
         return link
+
+
+@dataclass
+class DeliveryPair:
+    """A linked delivery pair as read and merged (what its plan and writer need)."""
+
+    link: Link
+    kind: DocumentKind
+    ident: str
+    delivery: WebcrmDelivery
+    webcrm_lines: Sequence[QuotationLine]
+    webcrm_now: Delivery
+    fortnox_now: Delivery
+    header: MergeResult
+    lines: LineMerge
+    blocked: str | None
+
+
+class PairWriter:
+    """Carries a delivery plan out: the Fortnox document's update (header and rows),
+    webCRM's header and lines, then both snapshots with the lines aligned."""
+
+    def __init__(self, deliveries: DeliveryWriter, pair: DeliveryPair) -> None:
+        self.deliveries = deliveries
+        self.pair = pair
+        self.merged = Delivery(**pair.header.merged)
+        self.written_fortnox = pair.fortnox_now
+        self.delivery = pair.delivery
+        self.line_ids: list[int] | None = None
+        self.contents: tuple[Line, ...] = ()
+
+    async def predict(self, plan: Plan) -> list[str]:
+        return []  # Fortnox's document rules are checked when the pair is merged
+
+    async def write(self, op: Update | Create | Remove) -> bool:
+        pair, ctx = self.pair, self.deliveries.ctx
+        if op.side == "fortnox":
+            payload = document_fields(
+                self.merged,
+                pair.header.to_fortnox,
+                pair.kind,
+                create=False,
+                lines=pair.lines.fortnox_rows if pair.lines.fortnox_changed else None,
+                existing_rows=len(pair.fortnox_now.lines),
+            )
+            if payload:
+                number = pair.link.fortnox_id or ""
+                if pair.kind == "order":
+                    order = await ctx.fortnox.orders.update(number, payload)
+                    self.written_fortnox = delivery_from_order(order)
+                else:
+                    invoice = await ctx.fortnox.invoices.update(number, payload)
+                    self.written_fortnox = delivery_from_invoice(invoice)
+                ctx.report.count(KIND, "updated_fortnox")
+            return True
+        if pair.header.to_webcrm:
+            self.delivery = await self.deliveries.write_header(
+                self.delivery, self.merged, pair.header.to_webcrm
+            )
+        if pair.blocked:
+            ctx.report.count(KIND, "updated_webcrm")
+            return True
+        ids, self.contents = await self.deliveries.write_lines(
+            self.delivery, pair.webcrm_lines, pair.lines
+        )
+        self.line_ids = ids
+        if pair.header.to_webcrm or pair.lines.webcrm_changed:
+            ctx.report.count(KIND, "updated_webcrm")
+        return True
+
+    def record(self, link: Link) -> None:
+        pair = self.pair
+        if pair.blocked:
+            # webCRM's snapshot keeps its old values except for what we wrote, so the
+            # unsent edit stays visible as a change (and in the inbox) until it is
+            # undone in webCRM or made in Fortnox.
+            w_old = (
+                Delivery.model_validate(link.webcrm_snapshot)
+                if link.webcrm_snapshot
+                else pair.webcrm_now
+            )
+            f_old = (
+                Delivery.model_validate(link.fortnox_snapshot) if link.fortnox_snapshot else None
+            )
+            wrote = {name: self.merged.values()[name] for name in pair.header.to_webcrm}
+            f_lines = f_old.lines if f_old is not None else pair.fortnox_now.lines
+            self.deliveries.save(
+                link,
+                webcrm=w_old.model_copy(update=wrote),
+                fortnox=pair.fortnox_now.model_copy(update={"lines": f_lines}),
+                line_ids=link.extra.get(LINE_IDS, []),
+                resolve=False,  # still blocked: the inbox entry stays open
+            )
+            return
+        if self.line_ids is None:  # webCRM was not written: its lines are as merged
+            self.line_ids = [item.webcrm_id for item in pair.lines.lines if item.webcrm_id]
+            self.contents = tuple(item.webcrm_value for item in pair.lines.lines)
+        written_webcrm = self.deliveries.from_webcrm(self.delivery, []).model_copy(
+            update={"lines": self.contents}
+        )
+        self.deliveries.save(
+            link, webcrm=written_webcrm, fortnox=self.written_fortnox, line_ids=self.line_ids
+        )

@@ -98,6 +98,8 @@ class SyncEngine:
         #: Every run that writes holds the single-writer lease (wfsync.state.lease).
         self.lease = WriterLease(store, holder or describe_holder(), clock=clock)
         self.lease_wait = lease_wait
+        #: Pairs planned by a dry run of both directions (see sync_once).
+        self._planned: set[tuple[str, str]] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -139,7 +141,7 @@ class SyncEngine:
                 store.close()
 
     def context(self, *, dry_run: bool = False) -> SyncContext:
-        return SyncContext(
+        ctx = SyncContext(
             settings=self.settings,
             store=self.store,
             fortnox=self.fortnox,
@@ -147,6 +149,9 @@ class SyncEngine:
             clock=self.clock,
             dry_run=dry_run,
         )
+        if dry_run and self._planned is not None:
+            ctx.planned = self._planned
+        return ctx
 
     async def verify_custom_fields(self, *, remember: bool = True) -> None:
         """Before writing, make sure every configured custom-field slot exists in webCRM.
@@ -279,14 +284,20 @@ class SyncEngine:
         """
         reports: list[RunReport] = []
         failed: WfsyncError | None = None
-        for direction in (self.sync_webcrm, self.sync_fortnox):
-            try:
-                reports.append(await direction(dry_run=dry_run))
-            except WfsyncError as exc:
-                if exc.fatal_for_run or failed is not None:
-                    raise
-                log.error("%s", exc)
-                failed = exc
+        # A dry run of both: a pair planned in the first direction is not planned
+        # again in the second (the real run would find it written by then).
+        self._planned = set() if dry_run else None
+        try:
+            for direction in (self.sync_webcrm, self.sync_fortnox):
+                try:
+                    reports.append(await direction(dry_run=dry_run))
+                except WfsyncError as exc:
+                    if exc.fatal_for_run or failed is not None:
+                        raise
+                    log.error("%s", exc)
+                    failed = exc
+        finally:
+            self._planned = None
         if failed is not None:
             raise failed
         return reports

@@ -71,6 +71,8 @@ def record_conflicts(store: StateStore, link: Link, conflicts: Sequence[FieldCon
     A conflict whose loser side could not be written is detected again next
     cycle; it must not become a new row every six minutes.
     """
+    if not conflicts:
+        return  # the common case: no read of the conflict table at all
     recorded = {
         (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value)) for c in store.conflicts()
     }

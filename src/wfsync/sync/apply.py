@@ -1,0 +1,121 @@
+"""The one step that differs in a dry run: carrying a :class:`~wfsync.sync.plan.Plan` out.
+
+:class:`Applier` takes a plan and the entity's :class:`Writer` (who knows how
+an operation becomes vendor calls) and, in order:
+
+1. a dry run: asks the writer what the vendor would refuse (:meth:`Writer.predict`),
+   lists the plan's rows in the run's report, and stops — nothing is written;
+2. ``Resume``/``Remember``: the link is brought up to date;
+   ``Pause``: the link is paused with its reason and nothing else happens;
+3. every write (update, create, remove), in order (:meth:`Writer.write`); a
+   writer may *defer* one (a batched webCRM write), and then it records the plan
+   itself later (:meth:`Applier.record`);
+4. the record, in one state transaction: the conflicts, the writer's snapshots
+   (:meth:`Writer.record`) and the record's inbox entries resolved;
+5. a ``Fail`` last: the record is in the inbox with its reason.
+
+A write that fails raises out of the applier: nothing is recorded, so the next
+cycle merges again from the snapshots as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from wfsync.state import Link
+from wfsync.sync.context import RecordFailed, SyncContext
+from wfsync.sync.links import pause, record_conflicts, resume
+from wfsync.sync.plan import Create, Fail, Pause, Plan, Remember, Remove, Resume, Update
+
+__all__ = ["Applier", "Writer"]
+
+log = logging.getLogger("wfsync.sync.apply")
+
+
+class Writer(Protocol):
+    """An entity's part in carrying one plan out."""
+
+    async def predict(self, plan: Plan) -> list[str]:
+        """Dry run: why the vendor would refuse the plan's writes (empty: it would not)."""
+        ...
+
+    async def write(self, op: Update | Create | Remove) -> bool:
+        """Carry one write out; False when it was deferred (a batch sends it later)."""
+        ...
+
+    def record(self, link: Link) -> None:
+        """Store what each side now holds (called inside the applier's transaction)."""
+        ...
+
+
+class Applier:
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+
+    async def apply(self, plan: Plan, link: Link, writer: Writer | None = None) -> Link:
+        """Carry ``plan`` out for ``link`` (in a dry run: list it); returns the link."""
+        ctx = self.ctx
+        if ctx.dry_run:
+            rows = plan.rows()
+            pair = (plan.kind, str(link.id or link.fortnox_id or link.webcrm_id))
+            if rows and pair in ctx.planned:
+                return link  # planned already in this dry run (by the other direction)
+            ctx.report.warnings.extend(plan.warnings)
+            if writer is not None and plan.writes:
+                problems = await writer.predict(plan)
+                if problems:
+                    raise RecordFailed(f"{plan.ident}: {'; '.join(problems)}")
+            if rows:
+                ctx.planned.add(pair)
+            for row in rows:
+                ctx.report.plan(row)
+            if any(isinstance(op, Pause) for op in plan.ops):
+                ctx.report.count(plan.kind, "paused")
+            return link
+        ctx.report.warnings.extend(plan.warnings)
+        deferred = False
+        for op in plan.ops:
+            if isinstance(op, Pause):
+                return self._pause(plan, link, op.reason)
+            if isinstance(op, Resume):
+                link = resume(ctx.store, link)
+            elif isinstance(op, Remember):
+                link.extra = {**link.extra, **op.extra}
+                link = ctx.store.save_link(link)
+            elif isinstance(op, Update | Create | Remove):
+                assert writer is not None, f"{plan.ident}: a plan with writes needs a writer"
+                deferred = not await writer.write(op) or deferred
+        if not deferred and writer is not None:
+            self.record(plan, link, writer)
+        failed = next((op for op in plan.ops if isinstance(op, Fail)), None)
+        if failed is not None:
+            raise RecordFailed(f"{plan.ident}: {failed.reason}", retry=failed.retry)
+        return link
+
+    def record(self, plan: Plan, link: Link, writer: Writer) -> None:
+        """The plan's outcome in one transaction: conflicts, snapshots, inbox resolved."""
+        ctx = self.ctx
+        failing = any(isinstance(op, Fail) for op in plan.ops)
+        with ctx.store.transaction():
+            ctx.report.count(plan.kind, "conflicts", len(plan.conflicts))
+            record_conflicts(ctx.store, link, plan.conflicts)
+            writer.record(link)
+            if not failing:  # a failing plan's inbox entry stays open (attempts count up)
+                ctx.store.resolve_failures(plan.kind, "webcrm", link.webcrm_id or "")
+                ctx.store.resolve_failures(plan.kind, "fortnox", link.fortnox_id or "")
+        if not plan.writes and not failing:
+            ctx.report.count(plan.kind, "unchanged")
+
+    def _pause(self, plan: Plan, link: Link, reason: str) -> Link:
+        ctx = self.ctx
+        ctx.report.count(plan.kind, "paused")
+        if link.state != "paused" or link.note != reason:
+            log.info(
+                "pausing %s link webCRM %s / Fortnox %s: %s",
+                plan.kind,
+                link.webcrm_id,
+                link.fortnox_id,
+                reason,
+            )
+        return pause(ctx.store, link, reason)

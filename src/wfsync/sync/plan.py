@@ -1,0 +1,129 @@
+"""A reconcile's decision as a value: what to write where, before anything is written.
+
+Every entity's merge of a linked pair ends in a :class:`Plan` of small frozen
+operations, and :class:`wfsync.sync.apply.Applier` carries it out. A dry run
+is the same run up to the plan; only the applier differs, listing the plan
+(:meth:`Plan.rows`) instead of carrying it out. So what ``--dry-run`` prints is
+what a real run would do, by construction.
+
+The operations say *what* (which side, which fields, why), in our own field
+names; the entity's :class:`~wfsync.sync.apply.Writer` turns an operation into
+vendor calls through the adapters, so no vendor name appears here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wfsync.sync.merge import FieldConflict, Side
+from wfsync.sync.report import PlannedOp
+
+__all__ = ["Create", "Fail", "Op", "Pause", "Plan", "Remember", "Remove", "Resume", "Update"]
+
+
+@dataclass(frozen=True)
+class Update:
+    """Write ``fields`` (canonical names) of the record on ``side``."""
+
+    side: Side
+    fields: tuple[str, ...]
+    #: What the row says beyond the field names ("rows", "lines"), for the dry run.
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Create:
+    """Create the record on ``side`` (one that mirrors the other side's)."""
+
+    side: Side
+
+
+@dataclass(frozen=True)
+class Remove:
+    """Take the record off ``side`` (only what we own there, e.g. a catalogue item)."""
+
+    side: Side
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Keep the link but sync nothing either way, with the reason shown to the admin."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Sync a paused link again (its reason to pause is gone)."""
+
+
+@dataclass(frozen=True)
+class Remember:
+    """Keep facts on the link (a Fortnox invoice number learnt from an event)."""
+
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Fail:
+    """``side`` cannot take its part (a booked invoice): the rest of the plan is
+    carried out, then the record goes to the error inbox with ``reason``. ``retry``
+    is ``"always"`` (every cycle) or ``"on_change"`` (after someone edits it)."""
+
+    side: Side
+    reason: str
+    retry: str = "always"
+
+
+Op = Update | Create | Remove | Pause | Resume | Remember | Fail
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One record pair's operations, in the order they are carried out."""
+
+    kind: str
+    #: The pair as a person reads it: "Acme AB (webCRM 12)".
+    ident: str
+    ops: tuple[Op, ...] = ()
+    #: Fields both sides changed differently: recorded, and the loser overwritten.
+    conflicts: tuple[FieldConflict, ...] = field(default=())
+    #: Said once in the run's report (e.g. a number that cannot change in Fortnox).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> tuple[Update | Create | Remove, ...]:
+        return tuple(op for op in self.ops if isinstance(op, Update | Create | Remove))
+
+    def then(self, *ops: Op) -> Plan:
+        return Plan(self.kind, self.ident, (*self.ops, *ops), self.conflicts, self.warnings)
+
+    def rows(self) -> list[PlannedOp]:
+        """The plan as the dry run lists it: one row per operation and conflict."""
+        rows: list[PlannedOp] = []
+        for op in self.ops:
+            if isinstance(op, Update):
+                detail = ", ".join([*op.fields, *([op.detail] if op.detail else [])])
+                rows.append(PlannedOp(self.kind, "update", op.side, self.ident, detail))
+            elif isinstance(op, Create):
+                rows.append(PlannedOp(self.kind, "create", op.side, self.ident))
+            elif isinstance(op, Remove):
+                rows.append(PlannedOp(self.kind, "remove", op.side, self.ident, op.reason))
+            elif isinstance(op, Pause):
+                rows.append(PlannedOp(self.kind, "pause", "-", self.ident, op.reason))
+            elif isinstance(op, Fail):
+                rows.append(PlannedOp(self.kind, "fail", op.side, self.ident, op.reason))
+        for conflict in self.conflicts:
+            rows.append(
+                PlannedOp(
+                    self.kind,
+                    "conflict",
+                    conflict.winner,
+                    self.ident,
+                    f"{conflict.field}: webCRM {conflict.webcrm!r} vs Fortnox {conflict.fortnox!r}",
+                )
+            )
+        return rows

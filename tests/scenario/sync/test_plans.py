@@ -1,0 +1,81 @@
+"""Plans: a dry run lists exactly what the real run then does, and writes nothing —
+the run up to the plan is the same code; only the applier differs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.scenario.sync.conftest import World
+from wfsync.sync.merge import FieldConflict
+from wfsync.sync.plan import Create, Fail, Pause, Plan, Resume, Update
+from wfsync.sync.report import PlannedOp
+
+COMPANY = {"OrganisationName": "Planera AB", "OrganisationType": "Kund – Företag"}
+
+
+async def test_the_dry_run_lists_what_the_real_run_then_does(world: World) -> None:
+    world.fortnox.ui.create_article(
+        ArticleNumber="501", Description="Hammare", PurchasePrice=80, Unit="st"
+    )
+    world.fortnox.ui.set_price("A", "501", 149)
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**COMPANY)
+    await world.sync()
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.fortnox_id is not None
+    snapshots = (link.webcrm_snapshot, link.fortnox_snapshot)
+
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Visby")
+    world.fortnox.ui.update_customer(link.fortnox_id, Phone1="08-123 45 67")
+    world.fortnox.ui.update_article("501", Description="Släggа")
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        planned = [op for r in await engine.sync_once(dry_run=True) for op in r.planned]
+    assert world.last_writes == 0
+    after = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert after is not None and (after.webcrm_snapshot, after.fortnox_snapshot) == snapshots
+    rows = [(op.entity, op.action, op.target, op.detail) for op in planned]
+    # Each pair once, though both directions' feeds see the customer changed.
+    assert sorted(rows) == [
+        ("article", "update", "webcrm", ""),
+        ("customer", "update", "fortnox", "visiting_city"),
+        ("customer", "update", "webcrm", "phone"),
+    ]
+
+    report = (await world.sync(minutes=0))[0:2]
+    done = Counter()
+    for run in report:
+        done.update({k: n for k, n in run.counts.items() if ".updated_" in k})
+    wanted = Counter(f"{op.entity}.updated_{op.target}" for op in planned if op.action == "update")
+    assert done == wanted  # each planned update happened, and nothing else
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby"
+
+
+def test_plan_rows_name_each_operation_and_conflict_once() -> None:
+    conflict = FieldConflict("phone", "1", "2", "3", "fortnox", "conflict_winner = fortnox")
+    plan = Plan(
+        "customer",
+        "Acme AB (webCRM 1)",
+        (
+            Resume(),
+            Update("fortnox", ("name", "city")),
+            Update("webcrm", (), "lines"),
+            Create("webcrm"),
+        ),
+        (conflict,),
+    )
+    assert plan.rows() == [
+        PlannedOp("customer", "update", "fortnox", "Acme AB (webCRM 1)", "name, city"),
+        PlannedOp("customer", "update", "webcrm", "Acme AB (webCRM 1)", "lines"),
+        PlannedOp("customer", "create", "webcrm", "Acme AB (webCRM 1)"),
+        PlannedOp(
+            "customer",
+            "conflict",
+            "fortnox",
+            "Acme AB (webCRM 1)",
+            "phone: webCRM '2' vs Fortnox '3'",
+        ),
+    ]
+    held = Plan("delivery", "d", (Pause("gone"), Fail("fortnox", "booked")))
+    assert [(r.action, r.detail) for r in held.rows()] == [("pause", "gone"), ("fail", "booked")]
+    assert held.writes == () and len(plan.writes) == 3
