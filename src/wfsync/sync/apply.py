@@ -5,13 +5,17 @@ an operation becomes vendor calls) and, in order:
 
 1. a dry run: asks the writer what the vendor would refuse (:meth:`Writer.predict`),
    lists the plan's rows in the run's report, and stops — nothing is written;
-2. ``Resume``/``Remember``: the link is brought up to date;
-   ``Pause``: the link is paused with its reason and nothing else happens;
+2. ``Remember``: the link is brought up to date; ``Pause``: the link is paused
+   with its reason, its inbox entries settle, and nothing else happens; the
+   conflicts are recorded (before any write: a run that dies after overwriting
+   the loser must not lose the conflict); the values about to be written are
+   remembered on the link (a write whose answer is lost then reads back as ours);
 3. every write (update, create, remove), in order (:meth:`Writer.write`); a
    writer may *defer* one (a batched webCRM write), and then it records the plan
    itself later (:meth:`Applier.record`);
-4. the record, in one state transaction: the conflicts, the writer's snapshots
-   (:meth:`Writer.record`) and the record's inbox entries resolved;
+4. the record, in one state transaction: ``Resume`` (only now, once the merge
+   is written), the writer's snapshots (:meth:`Writer.record`), the remembered
+   values cleared, and the record's inbox entries resolved;
 5. a ``Fail`` last: the record is in the inbox with its reason.
 
 A write that fails raises out of the applier: nothing is recorded, so the next
@@ -25,8 +29,8 @@ from typing import Protocol
 
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
-from wfsync.sync.links import pause, record_conflicts, resume
-from wfsync.sync.plan import Create, Fail, Pause, Plan, Remember, Remove, Resume, Update
+from wfsync.sync.links import pause, record_conflicts
+from wfsync.sync.plan import PENDING, Create, Fail, Pause, Plan, Remember, Remove, Resume, Update
 
 __all__ = ["Applier", "Writer"]
 
@@ -74,18 +78,24 @@ class Applier:
                 ctx.report.count(plan.kind, "paused")
             return link
         ctx.report.warnings.extend(plan.warnings)
-        deferred = False
         for op in plan.ops:
             if isinstance(op, Pause):
-                return self._pause(plan, link, op.reason)
-            if isinstance(op, Resume):
-                link = resume(ctx.store, link)
-            elif isinstance(op, Remember):
+                link = self._pause(plan, link, op.reason)
+                self.settle(plan, link)
+                return link
+            if isinstance(op, Remember):
                 link.extra = {**link.extra, **op.extra}
                 link = ctx.store.save_link(link)
-            elif isinstance(op, Update | Create | Remove):
-                assert writer is not None, f"{plan.ident}: a plan with writes needs a writer"
-                deferred = not await writer.write(op) or deferred
+        if plan.conflicts and link.id is not None:
+            # Before the writes: once the loser's value is overwritten, a run that dies
+            # here would leave both sides equal and the conflict unseen for good.
+            with ctx.store.transaction():
+                record_conflicts(ctx.store, link, plan.conflicts)
+        self._remember_pending(plan, link)
+        deferred = False
+        for op in plan.writes:
+            assert writer is not None, f"{plan.ident}: a plan with writes needs a writer"
+            deferred = not await writer.write(op) or deferred
         if not deferred and writer is not None:
             self.record(plan, link, writer)
         failed = next((op for op in plan.ops if isinstance(op, Fail)), None)
@@ -93,19 +103,46 @@ class Applier:
             raise RecordFailed(f"{plan.ident}: {failed.reason}", retry=failed.retry)
         return link
 
+    def _remember_pending(self, plan: Plan, link: Link) -> None:
+        """Keep the values about to be written on the link (see ``plan.unwritten_base``)."""
+        pending = {
+            op.side: dict(op.values) for op in plan.writes if isinstance(op, Update) and op.values
+        }
+        if pending and link.id is not None:
+            link.extra = {**link.extra, PENDING: pending}
+            self.ctx.store.save_link(link)
+
     def record(self, plan: Plan, link: Link, writer: Writer) -> None:
-        """The plan's outcome in one transaction: conflicts, snapshots, inbox resolved."""
+        """The plan's outcome in one transaction: link state, conflicts, snapshots, the
+        record's inbox entries resolved. A paused link is resumed only here, once its
+        merge is written: a resume whose merge failed would let the next cycle take the
+        pair for synced."""
         ctx = self.ctx
         failing = any(isinstance(op, Fail) for op in plan.ops)
         with ctx.store.transaction():
             ctx.report.count(plan.kind, "conflicts", len(plan.conflicts))
             record_conflicts(ctx.store, link, plan.conflicts)
+            if any(isinstance(op, Resume) for op in plan.ops):
+                link.state, link.note = "active", None
+            if PENDING in link.extra:
+                link.extra = {k: v for k, v in link.extra.items() if k != PENDING}
             writer.record(link)
             if not failing:  # a failing plan's inbox entry stays open (attempts count up)
-                ctx.store.resolve_failures(plan.kind, "webcrm", link.webcrm_id or "")
-                ctx.store.resolve_failures(plan.kind, "fortnox", link.fortnox_id or "")
+                self.settle(plan, link)
         if not plan.writes and not failing:
             ctx.report.count(plan.kind, "unchanged")
+
+    def settle(self, plan: Plan, link: Link | None = None) -> None:
+        """Resolve the record's open inbox entries: it needs nothing more (synced,
+        paused with its reason shown, or no longer a record we sync)."""
+        if self.ctx.dry_run:
+            return
+        keys = list(plan.inbox)
+        if link is not None:
+            keys += [("webcrm", link.webcrm_id or ""), ("fortnox", link.fortnox_id or "")]
+        for source, record_id in keys:
+            if record_id:
+                self.ctx.store.resolve_failures(plan.kind, source, record_id)
 
     def _pause(self, plan: Plan, link: Link, reason: str) -> Link:
         ctx = self.ctx

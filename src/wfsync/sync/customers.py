@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
-from wfsync.domain.normalise import clean
+from wfsync.domain.normalise import clean, same
 from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.http.errors import ApiError, NotFoundError
 from wfsync.state import Failure, Link
@@ -35,8 +35,8 @@ from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, store_snapshots
-from wfsync.sync.merge import MergeResult, Ownership, three_way
-from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update
+from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
+from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_base
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
 from wfsync.webcrm.params import organisation_update
 
@@ -131,8 +131,9 @@ class CustomerSync:
         return {"customer_number": "fortnox"}
 
     # --- entry points (sync/entity.py's protocol, and the feeds) -----------------
-    async def sync_record(self, source: str, record_id: str) -> None:
-        """One customer or organisation, read back through the API."""
+    async def sync_record(self, source: str, record_id: str, *, force: bool = False) -> None:
+        """One customer or organisation, read back through the API (``force``: merged
+        in full even if its content looks synced — an inbox retry)."""
         ctx = self.ctx
         record: FortnoxCustomer | Organisation | None = None
         gone = False
@@ -147,9 +148,9 @@ class CustomerSync:
                 gone = True
         if record is not None:
             if source == "fortnox":
-                await self.handle_fortnox(record_id, cast("FortnoxCustomer", record))
+                await self.handle_fortnox(record_id, cast("FortnoxCustomer", record), force=force)
             else:
-                await self.handle_webcrm(cast("Organisation", record))
+                await self.handle_webcrm(cast("Organisation", record), force=force)
         elif gone:
             link = ctx.store.get_link(KIND, **{f"{source}_id": record_id})
             if link is None or link.state != "active":
@@ -160,16 +161,18 @@ class CustomerSync:
                 await self.reconcile(link)  # pauses: gone on this side
 
     async def retry(self, failure: Failure) -> None:
-        await self.sync_record(failure.source, failure.source_id)
+        """An inbox entry is merged in full again, even if its hash looks synced (what
+        failed may be a part the hash does not cover, such as a resume)."""
+        await self.sync_record(failure.source, failure.source_id, force=True)
 
-    async def handle_webcrm(self, org: Organisation) -> None:
+    async def handle_webcrm(self, org: Organisation, *, force: bool = False) -> None:
         key = str(org.id)
         customer = self.from_webcrm(org)
         fingerprint = hash_of(customer)
         if self.ctx.parked(KIND, "webcrm", key, fingerprint):
             self.ctx.report.count(KIND, "waiting")
             return
-        if self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
+        if not force and self.synced_type(org) and self._unchanged("webcrm", key, fingerprint):
             # The common case of a big feed: linked, active, already synced as it is.
             self.ctx.report.count(KIND, "unchanged")
             self.ctx.passed(KIND, "webcrm", key)
@@ -180,6 +183,7 @@ class CustomerSync:
             if link is None:
                 if not self.synced_type(org):
                     self.ctx.report.count(KIND, "ignored")
+                    self.applier.settle(Plan(KIND, key, inbox=(("webcrm", key),)))
                     return
                 await self.creator.to_fortnox(org, customer)
                 return
@@ -189,8 +193,9 @@ class CustomerSync:
             resuming = link.state == "paused"
             if resuming and not (link.note or "").startswith(PAUSED_TYPE):
                 self.ctx.report.count(KIND, "paused")
+                self.applier.settle(Plan(KIND, key), link)  # the pause says why
                 return
-            if not resuming and link.webcrm_hash == fingerprint:
+            if not resuming and not force and link.webcrm_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, org=org, resuming=resuming)
@@ -203,7 +208,9 @@ class CustomerSync:
             record = await self.ctx.fortnox.customers.get(number)
         return record
 
-    async def handle_fortnox(self, number: str, record: FortnoxCustomer | None = None) -> None:
+    async def handle_fortnox(
+        self, number: str, record: FortnoxCustomer | None = None, *, force: bool = False
+    ) -> None:
         if record is None:
             async with self.ctx.guard(KIND, "fortnox", number, "read"):
                 record = await self.ctx.fortnox.customers.get(number)
@@ -225,8 +232,9 @@ class CustomerSync:
                 return
             if link.state == "paused":
                 self.ctx.report.count(KIND, "paused")
+                self.applier.settle(Plan(KIND, number), link)  # the pause says why
                 return
-            if link.fortnox_hash == fingerprint:
+            if not force and link.fortnox_hash == fingerprint:
                 self.ctx.report.count(KIND, "unchanged")
                 return
             await self.reconcile(link, fortnox_record=record)
@@ -267,12 +275,17 @@ class CustomerSync:
         webcrm_now, fortnox_now = writer.written_webcrm, writer.written_fortnox
         self._require_valid(link, webcrm_now, fortnox_now)
         side, rule = ctx.conflict_winner(writer.org.updated_at)
+        webcrm, fortnox = webcrm_now.values(), fortnox_now.values()
         result = three_way(
             CUSTOMER_FIELDS,
-            webcrm=webcrm_now.values(),
-            fortnox=fortnox_now.values(),
-            webcrm_snapshot=link.webcrm_snapshot,
-            fortnox_snapshot=link.fortnox_snapshot,
+            webcrm=webcrm,
+            fortnox=fortnox,
+            webcrm_snapshot=unwritten_base(
+                "webcrm", link.webcrm_snapshot, webcrm, link.extra, same
+            ),
+            fortnox_snapshot=unwritten_base(
+                "fortnox", link.fortnox_snapshot, fortnox, link.extra, same
+            ),
             ownership=self.ownership,
             winner=lambda _field: (side, rule),
         )
@@ -286,10 +299,14 @@ class CustomerSync:
                 f"{fortnox_now.customer_number!r}",
             )
         ops: list[Op] = [Resume()] if resuming else []
-        if result.to_fortnox:
-            ops.append(Update("fortnox", tuple(result.to_fortnox)))
-        if result.to_webcrm:
-            ops.append(Update("webcrm", tuple(result.to_webcrm)))
+        targets: tuple[tuple[Side, dict[str, Any]], ...] = (
+            ("fortnox", result.to_fortnox),
+            ("webcrm", result.to_webcrm),
+        )
+        for target, names in targets:
+            if names:
+                values = {name: result.merged.get(name) for name in names}
+                ops.append(Update(target, tuple(names), values=values))
         return Plan(KIND, ident, tuple(ops), tuple(result.conflicts), warnings)
 
     async def prefetch(self, fortnox_records: Iterable[FortnoxCustomer]) -> None:

@@ -229,6 +229,7 @@ class DeliverySync(DeliveryWriter):
                 or not await self.customer_synced(delivery.organisation_id)
             ):
                 ctx.report.count(KIND, "paused")
+                self.applier.settle(_settled(link), link)  # the pause says why
                 return
             if (
                 not resuming
@@ -265,6 +266,7 @@ class DeliverySync(DeliveryWriter):
                 return
             if link.state == "paused":
                 ctx.report.count(KIND, "paused")
+                self.applier.settle(_settled(link), link)  # the pause says why
                 return
             if link.fortnox_hash == hash_of(view):
                 ctx.report.count(KIND, "unchanged")
@@ -392,5 +394,14 @@ class DeliverySync(DeliveryWriter):
         return write_blocked(document, rows=wants_rows, invoice_booked=booked)
 
     async def _pause(self, link: Link, reason: str) -> None:
-        plan = Plan(KIND, f"delivery webCRM {link.webcrm_id}", (Pause(reason),))
+        plan = Plan(
+            KIND, f"delivery webCRM {link.webcrm_id}", (Pause(reason),), inbox=_settled(link).inbox
+        )
         await self.applier.apply(plan, link)
+
+
+def _settled(link: Link) -> Plan:
+    """A plan of nothing whose settling resolves the pair's inbox entries (a Fortnox
+    document's entry is keyed ``order-12``)."""
+    key = document_key(link.fortnox_type or "order", link.fortnox_id or "")
+    return Plan(KIND, f"delivery webCRM {link.webcrm_id}", inbox=(("fortnox", key),))

@@ -20,7 +20,43 @@ from typing import Any
 from wfsync.sync.merge import FieldConflict, Side
 from wfsync.sync.report import PlannedOp
 
-__all__ = ["Create", "Fail", "Op", "Pause", "Plan", "Remember", "Remove", "Resume", "Update"]
+__all__ = [
+    "PENDING",
+    "Create",
+    "Fail",
+    "Op",
+    "Pause",
+    "Plan",
+    "Remember",
+    "Remove",
+    "Resume",
+    "Update",
+    "unwritten_base",
+]
+
+#: ``link.extra`` key: values being written, by side, until the write is recorded.
+PENDING = "pending_writes"
+
+
+def unwritten_base(
+    side: Side,
+    snapshot: Mapping[str, Any] | None,
+    now: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    same: Any,
+) -> Mapping[str, Any] | None:
+    """The snapshot of ``side`` to merge against, given writes that may have landed
+    without their answer (``extra[PENDING]``): a field that now holds the value we
+    were writing is ours, not a person's edit; one that still holds the snapshot's
+    value is unchanged too (the write never landed); anything else is an edit."""
+    pending = (extra.get(PENDING) or {}).get(side) or {}
+    if snapshot is None or not pending:
+        return snapshot
+    base = dict(snapshot)
+    for name, value in pending.items():
+        if same(name, now.get(name), value):
+            base[name] = now.get(name)
+    return base
 
 
 @dataclass(frozen=True)
@@ -31,6 +67,9 @@ class Update:
     fields: tuple[str, ...]
     #: What the row says beyond the field names ("rows", "lines"), for the dry run.
     detail: str = ""
+    #: The values being written (canonical, JSON-safe), remembered on the link until
+    #: the write is recorded: a write whose answer was lost reads back as ours.
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,13 +132,18 @@ class Plan:
     conflicts: tuple[FieldConflict, ...] = field(default=())
     #: Said once in the run's report (e.g. a number that cannot change in Fortnox).
     warnings: tuple[str, ...] = ()
+    #: The record's inbox keys beyond the link's own ids, as (source, id): settled
+    #: when the plan is (a delivery's Fortnox document is ``order-12``).
+    inbox: tuple[tuple[str, str], ...] = ()
 
     @property
     def writes(self) -> tuple[Update | Create | Remove, ...]:
         return tuple(op for op in self.ops if isinstance(op, Update | Create | Remove))
 
     def then(self, *ops: Op) -> Plan:
-        return Plan(self.kind, self.ident, (*self.ops, *ops), self.conflicts, self.warnings)
+        return Plan(
+            self.kind, self.ident, (*self.ops, *ops), self.conflicts, self.warnings, self.inbox
+        )
 
     def rows(self) -> list[PlannedOp]:
         """The plan as the dry run lists it: one row per operation and conflict."""

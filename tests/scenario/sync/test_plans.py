@@ -79,3 +79,64 @@ def test_plan_rows_name_each_operation_and_conflict_once() -> None:
     held = Plan("delivery", "d", (Pause("gone"), Fail("fortnox", "booked")))
     assert [(r.action, r.detail) for r in held.rows()] == [("pause", "gone"), ("fail", "booked")]
     assert held.writes == () and len(plan.writes) == 3
+
+
+async def _linked(world: World) -> tuple[int, str]:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**COMPANY)
+    await world.sync()
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.fortnox_id is not None
+    return org_id, link.fortnox_id
+
+
+async def _webcrm_cycle(world: World) -> None:
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        await engine.sync_webcrm()
+
+
+async def test_a_write_whose_answer_was_lost_reads_back_as_ours(world: World) -> None:
+    org_id, number = await _linked(world)
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.forsta.se")
+    # Fortnox carries the PUT out, and the answer is garbage: nothing is recorded.
+    world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", malformed="<html>")
+    await _webcrm_cycle(world)
+    assert world.fortnox.ui.customer(number)["WWW"] == "www.forsta.se"
+    assert [f.source_id for f in world.store.failures()] == [str(org_id)]
+    # A person edits the same field again before the Fortnox side is looked at.
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.andra.se")
+    await _webcrm_cycle(world)
+    # Fortnox's value is our own lost write, not an edit: the newest edit wins, with
+    # no conflict (it was never one) and the inbox entry settled.
+    assert world.fortnox.ui.customer(number)["WWW"] == "www.andra.se"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationWww"] == "www.andra.se"
+    assert world.store.conflicts() == []
+    assert world.store.failures() == []
+
+
+async def test_a_conflict_is_recorded_even_when_the_losers_write_fails(world: World) -> None:
+    world.configure(conflict_winner="fortnox")
+    org_id, number = await _linked(world)
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.crm.se")
+    world.fortnox.ui.update_customer(number, WWW="www.fortnox.se")
+    world.webcrm.faults.add(f"/Organisations/{org_id}", method="PUT", status=500, times=None)
+    await _webcrm_cycle(world)
+    assert world.webcrm.ui.organisation(org_id)["OrganisationWww"] == "www.crm.se"  # not written
+    assert [(c.field, c.webcrm_value, c.fortnox_value) for c in world.store.conflicts()] == [
+        ("website", "www.crm.se", "www.fortnox.se")
+    ]
+
+
+async def test_a_paused_link_settles_its_inbox_entry(world: World) -> None:
+    org_id, number = await _linked(world)
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.fel.se")
+    world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", status=500, times=None)
+    await world.sync()
+    assert len(world.store.failures()) == 1
+    world.fortnox.faults.clear()
+    world.webcrm.ui.update_organisation(org_id, OrganisationType="Prospekt")
+    await world.sync()
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.state == "paused"
+    assert world.store.failures() == []  # the pause (with its reason) is what shows now
