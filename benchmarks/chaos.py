@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,18 +57,45 @@ async def one(seed: int, rounds: int, edits: int, state_url: str) -> tuple[list[
         world.store.close()
 
 
+@contextlib.contextmanager
+def fresh_state(state: str, tmp: str, seed: int) -> Iterator[str]:
+    """An empty state store per seed: a SQLite file, or a new schema of the given
+    PostgreSQL database (dropped afterwards) — a seed must not meet another's links."""
+    if not state:
+        yield f"sqlite:///{Path(tmp) / 'chaos.db'}"
+        return
+    if not state.startswith("postgresql"):
+        raise SystemExit("--state takes a postgresql+psycopg:// URL (SQLite is the default)")
+    import sqlalchemy as sa
+
+    schema = f"chaos_{seed}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(state, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        joiner = "&" if "?" in state else "?"
+        yield f"{state}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1-10")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--edits", type=int, default=40)
-    parser.add_argument("--state", default="", help="state URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--state",
+        default="",
+        help="a PostgreSQL URL: each seed gets a fresh schema in it (default: SQLite files)",
+    )
     args = parser.parse_args()
     broken = 0
     total_edits = 0
     for seed in seeds(args.seeds):
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.state or f"sqlite:///{Path(tmp) / 'chaos.db'}"
+        with tempfile.TemporaryDirectory() as tmp, fresh_state(args.state, tmp, seed) as url:
             started = time.perf_counter()
             problems, chaos = asyncio.run(one(seed, args.rounds, args.edits, url))
         total_edits += sum(

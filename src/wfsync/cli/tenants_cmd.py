@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from wfsync.cli.app import GLOBALS, app, err_console
+from wfsync.config import DEFAULT_CONFIG_PATH
 from wfsync.http.errors import ConfigError
 from wfsync.state.secrets import new_key
 
@@ -63,7 +64,7 @@ def add_command(
     after = (
         "its state was copied in; it syncs on the next slot"
         if from_state
-        else f"next: `wfsync import --tenant {tenant.name}`"
+        else f"next: `wfsync{_config_flag()} import --tenant {tenant.name}`"
     )
     err_console.print(
         f"tenant {tenant.name} added (state in schema {tenant.schema}); {after}",
@@ -162,3 +163,9 @@ def hooks_command(name: str = typer.Argument(...)) -> None:
     with _tenants() as tenants:
         created = asyncio.run(register_hooks(tenants, name, settings.events.webhook_url))
     err_console.print(f"tenant {name}: {created} webCRM hook(s) created", highlight=False)
+
+
+def _config_flag() -> str:
+    """`` --config FILE`` as this command was given it (so a hint can be pasted)."""
+    path = GLOBALS.config_path
+    return "" if path == DEFAULT_CONFIG_PATH else f" --config {path}"

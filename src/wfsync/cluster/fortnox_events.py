@@ -256,6 +256,13 @@ class ClusterFortnoxEvents:
             await asyncio.to_thread(self.release, key)  # the replay must send it again
             raise
         self.sent[tenant] = self.sent.get(tenant, 0) + 1
+        log.info(
+            "fortnox events: %s %s of %s → its sync in %g s",
+            entity,
+            record_id,
+            tenant,
+            self.debounce,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

@@ -18,7 +18,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-__all__ = ["Slot", "due", "phase"]
+__all__ = ["Slot", "current_index", "due", "phase"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,9 @@ def due(
             if now - starts_at < catch_up:
                 found.append(Slot(tenant, direction, index, starts_at))
     return found
+
+
+def current_index(tenant: str, direction: str, now: float, *, period: float, offset: float) -> int:
+    """The index of the tenant's slot of ``direction`` running now (see :func:`due`)."""
+    shift = offset if direction == "fortnox" else 0.0
+    return math.floor((now - phase(tenant, period) - shift) / period)

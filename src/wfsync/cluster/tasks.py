@@ -27,7 +27,7 @@ from typing import Any, Final
 from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 
-from wfsync.cluster.schedule import due
+from wfsync.cluster.schedule import current_index, due
 from wfsync.cluster.worker import KEY_PREFIX, WorkerRuntime
 from wfsync.config import Settings
 
@@ -121,6 +121,11 @@ def make_app(settings: Settings) -> Celery:
         done_key = _slot_key("done", tenant, direction, slot) if slot is not None else None
         if done_key is not None and runtime.redis.exists(done_key):
             return {"tenant": tenant, "direction": direction, "result": "slot already done"}
+        if slot is not None:
+            now = runtime.clock.now().timestamp()
+            if current_index(tenant, direction, now, period=period, offset=offset) > slot + 1:
+                # Redelivered long after its worker died: later slots did its work.
+                return {"tenant": tenant, "direction": direction, "result": "stale slot"}
         outcome = runtime.run(tenant, direction)
         if done_key is not None and outcome.get("result") in ("ok", "paused"):
             runtime.redis.set(done_key, runtime.name, ex=int(period * 2))

@@ -39,6 +39,7 @@ from wfsync.cluster.window import FORTNOX_BUDGET, WEBCRM_BUDGET, RedisWindow, bu
 from wfsync.config import Settings
 from wfsync.http.errors import WfsyncError
 from wfsync.state import StateStore
+from wfsync.state.lease import LeaseBusyError
 from wfsync.sync.report import RunReport
 
 __all__ = ["KEY_PREFIX", "WorkerRuntime", "worker_name"]
@@ -123,7 +124,9 @@ class WorkerRuntime:
                 clock=self.clock,
                 store=store,
                 holder=f"{self.name} {ticket.direction}",
-                lease_wait=settings.state.lease_wait_seconds,
+                # A record's targeted sync never waits on the tenant's other direction:
+                # busy now, it is sent again later (a worker process is shared).
+                lease_wait=0.0 if record else settings.state.lease_wait_seconds,
             ) as engine:
                 self.share_budgets(engine, ticket.tenant)
                 if ticket.direction != "import":
@@ -161,6 +164,9 @@ class WorkerRuntime:
                     outcome["result"] = "lease lost"  # stopped before its next vendor call
                     return outcome
                 except WfsyncError as exc:
+                    if record is not None and isinstance(exc, LeaseBusyError):
+                        outcome["result"] = "busy"  # the other direction is writing
+                        return outcome
                     log.warning("%s/%s failed: %s", ticket.tenant, ticket.direction, exc)
                     outcome["result"] = f"failed: {exc}"
                     return outcome

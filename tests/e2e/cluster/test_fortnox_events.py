@@ -158,3 +158,28 @@ def _plain_toml() -> str:
         '[fortnox]\nbase_url = "http://127.0.0.1:9/3"\nclient_id = "id"\n'
         'client_secret = "very-secret-value"\n\n[webcrm]\nauth_code = "webcrm-secret-code"\n'
     )
+
+
+def test_a_record_task_never_waits_on_the_tenants_other_direction(
+    tenants: Any, cluster_config: Path
+) -> None:
+    from wfsync.clock import SystemClock
+    from wfsync.cluster.worker import WorkerRuntime
+    from wfsync.state.lease import WriterLease
+
+    settings = load_config(cluster_config, environ={})
+    name = unique("busy")
+    tenants.add(name, _plain_toml())
+    state = StateStore.open(tenants.state_url(name))
+    state.set_cursor("webcrm", "organisations", "2026-01-01T00:00:00+00:00")  # imported
+    other = WriterLease(state, "the webCRM cycle", clock=SystemClock())
+    other.acquire_blocking(wait=1)  # the tenant's webCRM cycle is writing
+    runtime = WorkerRuntime(settings, name="events-test")
+    try:
+        outcome = runtime.run(name, "fortnox", record=("fortnox", "customer", "7"))
+    finally:
+        other.release()
+        runtime.close()
+        state.close()
+    # At once, not after the single-tenant 30 s wait: the task is sent again later.
+    assert outcome["result"] == "busy"

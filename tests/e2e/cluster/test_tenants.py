@@ -25,6 +25,8 @@ def test_add_list_disable_enable_remove(
     name = unique("acme")
     cfg = ["--config", str(cluster_config)]
     assert run([*cfg, "tenants", "add", name, "--config", str(tenant_toml(tmp_path, name))]) == 0
+    hint = " ".join(capsys.readouterr().err.split())
+    assert f"wfsync --config {cluster_config} import --tenant {name}" in hint  # pasteable
     assert run([*cfg, "tenants", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(t["name"], t["enabled"]) for t in listed] == [(name, True)]

@@ -68,3 +68,28 @@ def _args(message: bytes) -> tuple[str, str, int]:
     body = json.loads(base64.b64decode(json.loads(message)["body"]))
     tenant, direction, slot = body[0]
     return tenant, direction, slot
+
+
+def test_a_cycle_redelivered_after_later_slots_ran_is_dropped_as_stale(
+    tenants: Any, tmp_path: Path, cluster_config: Path
+) -> None:
+    import time
+
+    from wfsync.cluster.schedule import current_index
+    from wfsync.cluster.tasks import _RUNTIME, make_app
+
+    name = unique("stale")
+    tenants.add(name, tenant_toml(tmp_path, name).read_text())
+    app = make_app(load_config(cluster_config, environ={}))
+    _RUNTIME.clear()
+    now = current_index(name, "webcrm", time.time(), period=360.0, offset=180.0)
+    try:
+        stale = app.tasks["wfsync.cycle"].apply(args=(name, "webcrm", now - 3)).get()
+        # The slot before this one may still run (a quick redelivery); older ones not.
+        recent = app.tasks["wfsync.cycle"].apply(args=(name, "webcrm", now - 1)).get()
+    finally:
+        for runtime in _RUNTIME.values():
+            runtime.close()
+        _RUNTIME.clear()
+    assert stale["result"] == "stale slot"
+    assert recent["result"] != "stale slot"
