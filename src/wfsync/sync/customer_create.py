@@ -172,11 +172,20 @@ class CustomerCreator:
                 ) from exc
             raise
         number = created.customer_number
+        # Snapshots of what each side held at the create: webCRM as read, Fortnox as
+        # created but without what Fortnox filled in itself (the number, currency,
+        # terms of payment), so the reconcile below sends those back to webCRM. Were
+        # the run to die before that reconcile, a person's edit in webCRM meanwhile
+        # is still seen as the change it is (no snapshots would make it a conflict).
+        filled = {
+            name: None
+            for name, value in customer.values().items()
+            if (value is None or isinstance(value, str)) and not clean(value)
+        }
+        as_created = self.customers.from_fortnox(created).model_copy(update=filled)
         with store.transaction():
-            # No snapshots yet: the reconcile below is a first sync, so what Fortnox
-            # filled in itself (the number, currency, terms of payment) goes back to
-            # webCRM instead of counting as already synced.
             link = store.save_link(Link(id=None, kind=KIND, webcrm_id=key, fortnox_id=number))
+            store_snapshots(store, link, webcrm=customer, fortnox=as_created, now=ctx.clock.now())
             store.finish_intent(intent.id)
             store.resolve_failures(KIND, "webcrm", key)
         ctx.report.count(KIND, "created_fortnox")

@@ -140,3 +140,22 @@ async def test_a_paused_link_settles_its_inbox_entry(world: World) -> None:
     link = world.store.get_link("customer", webcrm_id=str(org_id))
     assert link is not None and link.state == "paused"
     assert world.store.failures() == []  # the pause (with its reason) is what shows now
+
+
+async def test_an_edit_after_a_create_whose_follow_up_failed_is_not_a_conflict(
+    world: World,
+) -> None:
+    await world.import_all()
+    org_id = world.webcrm.ui.create_organisation(**COMPANY, OrganisationCity="Göteborg")
+    # The customer is created in Fortnox; writing its number back to webCRM fails.
+    world.webcrm.faults.add(f"/Organisations/{org_id}", method="PUT", status=500, times=None)
+    await _webcrm_cycle(world)
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and link.fortnox_id is not None
+    world.webcrm.faults.clear()
+    world.webcrm.ui.update_organisation(org_id, OrganisationCity="Malmö")
+    await _webcrm_cycle(world)
+    # webCRM changed since the create; Fortnox did not: no conflict, the edit crosses.
+    assert world.fortnox.ui.customer(link.fortnox_id)["VisitingCity"] == "Malmö"
+    assert world.store.conflicts() == []
+    assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Malmö"
