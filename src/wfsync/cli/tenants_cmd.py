@@ -69,6 +69,8 @@ def add_command(
     err_console.print(
         f"tenant {tenant.name} added (state in schema {tenant.schema}); {after}",
         highlight=False,
+        markup=False,
+        soft_wrap=True,  # the command must stay pasteable on a narrow terminal
     )
 
 

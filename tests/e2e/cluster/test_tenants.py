@@ -25,7 +25,7 @@ def test_add_list_disable_enable_remove(
     name = unique("acme")
     cfg = ["--config", str(cluster_config)]
     assert run([*cfg, "tenants", "add", name, "--config", str(tenant_toml(tmp_path, name))]) == 0
-    hint = " ".join(capsys.readouterr().err.split())
+    hint = capsys.readouterr().err  # soft-wrapped: one line however narrow the terminal
     assert f"wfsync --config {cluster_config} import --tenant {name}" in hint  # pasteable
     assert run([*cfg, "tenants", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
