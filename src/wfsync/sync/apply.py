@@ -30,7 +30,18 @@ from typing import Protocol
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.links import pause, record_conflicts
-from wfsync.sync.plan import PENDING, Create, Fail, Pause, Plan, Remember, Remove, Resume, Update
+from wfsync.sync.plan import (
+    PENDING,
+    Create,
+    Fail,
+    Pause,
+    Plan,
+    Remember,
+    Remove,
+    Resume,
+    Update,
+    with_pending,
+)
 
 __all__ = ["Applier", "Writer"]
 
@@ -104,12 +115,20 @@ class Applier:
         return link
 
     def _remember_pending(self, plan: Plan, link: Link) -> None:
-        """Keep the values about to be written on the link (see ``plan.unwritten_base``)."""
-        pending = {
+        """Add the values about to be written to the link's pending ones (see
+        ``plan.unwritten_bases``); they are dropped only when the merge is recorded."""
+        writes = {
             op.side: dict(op.values) for op in plan.writes if isinstance(op, Update) and op.values
         }
-        if pending and link.id is not None:
-            link.extra = {**link.extra, PENDING: pending}
+        if writes and link.id is not None:
+            link.extra = with_pending(link.extra, writes)
+            # The side we copy from may not pass for "synced as it is" by its hash
+            # until the merge is recorded: a person who puts it back to the
+            # snapshot's value after our write landed made an edit the hash hides.
+            if "fortnox" in writes:
+                link.webcrm_hash = None
+            if "webcrm" in writes:
+                link.fortnox_hash = None
             self.ctx.store.save_link(link)
 
     def record(self, plan: Plan, link: Link, writer: Writer) -> None:

@@ -36,7 +36,7 @@ from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customer_create import CustomerCreator
 from wfsync.sync.links import hash_of, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
-from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_base
+from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_bases
 from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
 from wfsync.webcrm.params import organisation_update
 
@@ -276,16 +276,18 @@ class CustomerSync:
         self._require_valid(link, webcrm_now, fortnox_now)
         side, rule = ctx.conflict_winner(writer.org.updated_at)
         webcrm, fortnox = webcrm_now.values(), fortnox_now.values()
+        bases = unwritten_bases(
+            {"webcrm": link.webcrm_snapshot, "fortnox": link.fortnox_snapshot},
+            {"webcrm": webcrm, "fortnox": fortnox},
+            link.extra,
+            same,
+        )
         result = three_way(
             CUSTOMER_FIELDS,
             webcrm=webcrm,
             fortnox=fortnox,
-            webcrm_snapshot=unwritten_base(
-                "webcrm", link.webcrm_snapshot, webcrm, link.extra, same
-            ),
-            fortnox_snapshot=unwritten_base(
-                "fortnox", link.fortnox_snapshot, fortnox, link.extra, same
-            ),
+            webcrm_snapshot=bases["webcrm"],
+            fortnox_snapshot=bases["fortnox"],
             ownership=self.ownership,
             winner=lambda _field: (side, rule),
         )

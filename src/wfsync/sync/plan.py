@@ -31,32 +31,80 @@ __all__ = [
     "Remove",
     "Resume",
     "Update",
-    "unwritten_base",
+    "pending_values",
+    "unwritten_bases",
+    "with_pending",
 ]
 
-#: ``link.extra`` key: values being written, by side, until the write is recorded.
+#: ``link.extra`` key: values being written, by side and field, until the pair's
+#: merge is recorded: ``{side: {field: [value, ...]}}``. Every value of every
+#: unrecorded write is kept (a later plan adds to the list, never replaces it): a
+#: write that landed before its run died, followed by one that failed, must both
+#: still read back as ours.
 PENDING = "pending_writes"
 
+_OTHER: dict[Side, Side] = {"webcrm": "fortnox", "fortnox": "webcrm"}
+_SIDES: tuple[Side, ...] = ("webcrm", "fortnox")
 
-def unwritten_base(
-    side: Side,
-    snapshot: Mapping[str, Any] | None,
-    now: Mapping[str, Any],
+
+def pending_values(extra: Mapping[str, Any], side: Side) -> dict[str, list[Any]]:
+    """The values written to ``side`` that are not recorded yet, by field."""
+    raw = (extra.get(PENDING) or {}).get(side) or {}
+    return {name: list(v) if isinstance(v, list) else [v] for name, v in raw.items()}
+
+
+def with_pending(
+    extra: Mapping[str, Any], writes: Mapping[Side, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``extra`` with ``writes`` added to its pending values (kept in order, no repeats)."""
+    merged: dict[str, dict[str, list[Any]]] = {}
+    for side in _SIDES:
+        fields = pending_values(extra, side)
+        for name, value in (writes.get(side) or {}).items():
+            values = fields.setdefault(name, [])
+            if value not in values:
+                values.append(value)
+        if fields:
+            merged[side] = fields
+    return {**extra, PENDING: merged}
+
+
+def unwritten_bases(
+    snapshots: Mapping[Side, Mapping[str, Any] | None],
+    now: Mapping[Side, Mapping[str, Any]],
     extra: Mapping[str, Any],
     same: Any,
-) -> Mapping[str, Any] | None:
-    """The snapshot of ``side`` to merge against, given writes that may have landed
-    without their answer (``extra[PENDING]``): a field that now holds the value we
-    were writing is ours, not a person's edit; one that still holds the snapshot's
-    value is unchanged too (the write never landed); anything else is an edit."""
-    pending = (extra.get(PENDING) or {}).get(side) or {}
-    if snapshot is None or not pending:
-        return snapshot
-    base = dict(snapshot)
-    for name, value in pending.items():
-        if same(name, now.get(name), value):
-            base[name] = now.get(name)
-    return base
+) -> dict[Side, Mapping[str, Any] | None]:
+    """The snapshots to merge against, given writes that may have landed without
+    their answer (``extra[PENDING]``).
+
+    A field of side S that now holds a value we were writing to S is ours, not a
+    person's edit, so S's base takes it; and since we wrote it because the other
+    side held it, the other side's base takes it too: a person who has since put
+    the other side back to the old value made an edit, which must flow (the
+    snapshots alone would call both sides unchanged and leave them apart). A field
+    that still holds the snapshot's value was never written (a person who put it
+    back after our write landed looks the same: no per-field time tells them apart,
+    and the other side's value then stands); anything else is an edit."""
+    bases: dict[Side, dict[str, Any] | None] = {
+        side: None if snap is None else dict(snap) for side, snap in snapshots.items()
+    }
+    for side in _SIDES:
+        base, other, snapshot = bases.get(side), bases.get(_OTHER[side]), snapshots.get(side)
+        if base is None or snapshot is None:
+            continue
+        for name, values in pending_values(extra, side).items():
+            current = now[side].get(name)
+            landed = next((v for v in values if same(name, current, v)), _MISSING)
+            if landed is _MISSING or same(name, current, snapshot.get(name)):
+                continue  # never written, or written back to what the snapshot holds
+            base[name] = current
+            if other is not None:
+                other[name] = landed
+    return dict(bases)
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True)

@@ -63,12 +63,3 @@ async def until(condition: Callable[[], object], *, steps: int = 6000) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("condition never became true")
-
-
-async def linked_customer(sim_world: World) -> tuple[int, str]:
-    await sim_world.import_all()
-    org_id = sim_world.webcrm.ui.create_organisation(**COMPANY)
-    await sim_world.sync()
-    link = sim_world.store.get_link("customer", webcrm_id=str(org_id))
-    assert link is not None and link.fortnox_id is not None
-    return org_id, link.fortnox_id

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from tests.scenario.events.conftest import linked_customer, running, until
+from tests.scenario.events.conftest import COMPANY, running, until
 from tests.scenario.sync.conftest import World
 from wfsync.cli.status_view import collect_status, print_status
 from wfsync.config import Settings, load_config
@@ -29,7 +29,7 @@ async def _unreachable(url: str) -> AsyncIterator[EventSocket]:
 async def test_a_dead_event_source_is_a_warning_and_the_polls_carry_the_edit(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     metrics = SyncMetrics()
     async with world.engine() as engine:
         runtime = EventRuntime(
@@ -59,7 +59,7 @@ async def test_a_dead_event_source_is_a_warning_and_the_polls_carry_the_edit(
 async def test_health_and_metrics_follow_events_and_polls_keep_their_cursors(
     world: World,
 ) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     poll_cursors = {
         (source, entity): world.store.get_cursor(source, entity)
         for source, entity in [("webcrm", "organisations"), ("fortnox", "customers")]
@@ -81,7 +81,7 @@ async def test_health_and_metrics_follow_events_and_polls_keep_their_cursors(
 
 
 async def test_event_metrics_are_published(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     metrics = SyncMetrics()
     async with world.engine() as engine:
         from wfsync.fortnox.event_socket import asgi_connector
@@ -139,7 +139,7 @@ def test_hooks_are_not_registered_where_webcrm_cannot_call_them() -> None:
 
 
 async def test_an_unreachable_hook_url_is_a_warning_and_registers_nothing(world: World) -> None:
-    await linked_customer(world)
+    await world.linked_customer(**COMPANY)
     async with world.engine() as engine:
         runtime = EventRuntime(engine, world.settings, connector=_unreachable, listen=False)
         stop = asyncio.Event()

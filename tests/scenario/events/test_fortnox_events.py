@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenario.events.conftest import linked_customer, running, until
+from tests.scenario.events.conftest import COMPANY, running, until
 from tests.scenario.sync.conftest import World
 
 
@@ -15,7 +15,7 @@ def _last_offset(world: World, topic: str) -> str:
 
 
 async def test_a_fortnox_edit_crosses_on_its_event_and_the_offset_follows(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world):
         world.fortnox.ui.update_customer(number, VisitingCity="Visby")
         await until(lambda: world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby")
@@ -25,7 +25,7 @@ async def test_a_fortnox_edit_crosses_on_its_event_and_the_offset_follows(world:
 
 
 async def test_our_own_write_coming_back_as_an_event_writes_nothing(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world) as (engine, _runtime):
         world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")
         await engine.sync_record("webcrm", "customer", str(org_id))
@@ -37,7 +37,7 @@ async def test_our_own_write_coming_back_as_an_event_writes_nothing(world: World
 
 
 async def test_duplicates_and_foreign_event_types_are_harmless(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world) as (engine, _runtime):
         before = engine.webcrm.http.write_calls
         world.fortnox.events.duplicate_next(1)
@@ -53,7 +53,7 @@ async def test_duplicates_and_foreign_event_types_are_harmless(world: World) -> 
 
 
 async def test_a_dropped_connection_resumes_from_the_stored_offset(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     hub = world.fortnox.events
     async with running(world) as (_engine, runtime):
         world.fortnox.ui.update_customer(number, VisitingCity="Visby")
@@ -69,7 +69,7 @@ async def test_a_dropped_connection_resumes_from_the_stored_offset(world: World)
 
 
 async def test_the_tenant_is_re_added_after_a_token_refresh(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world) as (_engine, runtime):
         first = runtime.fortnox.tenant_token
         world.clock.advance(3600)  # the access token expires; the stream stops serving it
@@ -79,7 +79,7 @@ async def test_the_tenant_is_re_added_after_a_token_refresh(world: World) -> Non
 
 
 async def test_a_customer_deleted_event_pauses_the_link_and_deletes_nothing(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world):
         world.fortnox.ui.delete_customer(number)
         assert world.fortnox.events.log["customers"][-1].type == "customer-deleted-v1"

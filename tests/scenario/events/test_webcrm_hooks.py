@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.scenario.events.conftest import linked_customer, running, until
+from tests.scenario.events.conftest import COMPANY, running, until
 from tests.scenario.sync.conftest import World
 from wfsync.runtime.events_webcrm import HOOK_PATH, ensure_hooks, remove_hooks
 
@@ -55,7 +55,7 @@ async def test_hooks_are_registered_once_and_removed_without_touching_others(
 
 
 async def test_a_webcrm_edit_crosses_on_its_callback(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world):
         world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")
         await until(lambda: world.fortnox.ui.customer(number)["VisitingCity"] == "Kiruna")
@@ -66,7 +66,7 @@ async def test_a_webcrm_edit_crosses_on_its_callback(world: World) -> None:
 async def test_a_burst_of_callbacks_costs_one_feed_read_and_the_body_is_ignored(
     world: World,
 ) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world) as (_engine, runtime):
         reader = runtime.reader
         reader.debounce = 3600.0  # hold the worker: the burst lands before it reads
@@ -96,7 +96,7 @@ async def test_a_burst_of_callbacks_costs_one_feed_read_and_the_body_is_ignored(
 async def test_an_organisation_deleted_in_webcrm_pauses_its_link_on_the_delete_callback(
     world: World,
 ) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world):
         world.webcrm.ui.delete_organisation(org_id)
         await until(
@@ -111,7 +111,7 @@ async def test_an_organisation_deleted_in_webcrm_pauses_its_link_on_the_delete_c
 
 
 async def test_a_lost_callback_is_caught_by_the_next_poll(world: World) -> None:
-    org_id, number = await linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     async with running(world) as (_engine, runtime):
         world.webcrm.hooks.lose_callbacks = True
         world.webcrm.ui.update_organisation(org_id, OrganisationCity="Piteå")

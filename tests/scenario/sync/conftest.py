@@ -92,6 +92,16 @@ class World:
         async with self.engine() as engine:
             return await engine.sync_once()
 
+    async def linked_customer(self, **organisation: Any) -> tuple[int, str]:
+        """Import, then one organisation made in webCRM and synced to Fortnox:
+        its webCRM id and Fortnox customer number."""
+        await self.import_all()
+        org_id = self.webcrm.ui.create_organisation(**organisation)
+        await self.sync()
+        link = self.store.get_link("customer", webcrm_id=str(org_id))
+        assert link is not None and link.fortnox_id is not None
+        return org_id, link.fortnox_id
+
     @property
     def last_writes(self) -> int:
         last = self.calls[-1]

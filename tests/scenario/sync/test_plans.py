@@ -81,15 +81,6 @@ def test_plan_rows_name_each_operation_and_conflict_once() -> None:
     assert held.writes == () and len(plan.writes) == 3
 
 
-async def _linked(world: World) -> tuple[int, str]:
-    await world.import_all()
-    org_id = world.webcrm.ui.create_organisation(**COMPANY)
-    await world.sync()
-    link = world.store.get_link("customer", webcrm_id=str(org_id))
-    assert link is not None and link.fortnox_id is not None
-    return org_id, link.fortnox_id
-
-
 async def _webcrm_cycle(world: World) -> None:
     world.clock.advance(360)
     async with world.engine() as engine:
@@ -97,7 +88,7 @@ async def _webcrm_cycle(world: World) -> None:
 
 
 async def test_a_write_whose_answer_was_lost_reads_back_as_ours(world: World) -> None:
-    org_id, number = await _linked(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.forsta.se")
     # Fortnox carries the PUT out, and the answer is garbage: nothing is recorded.
     world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", malformed="<html>")
@@ -115,9 +106,53 @@ async def test_a_write_whose_answer_was_lost_reads_back_as_ours(world: World) ->
     assert world.store.failures() == []
 
 
+async def _lost_answer_write(world: World) -> tuple[int, str]:
+    """A linked pair whose website went start → första in webCRM, written to Fortnox
+    with its answer lost: Fortnox holds första, the snapshots still say start."""
+    org_id, number = await world.linked_customer(**COMPANY)
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.start.se")
+    await _webcrm_cycle(world)
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.forsta.se")
+    world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", malformed="<html>")
+    await _webcrm_cycle(world)
+    assert world.fortnox.ui.customer(number)["WWW"] == "www.forsta.se"
+    return org_id, number
+
+
+async def test_an_edit_back_after_a_lost_answer_write_crosses(world: World) -> None:
+    org_id, number = await _lost_answer_write(world)
+    # The person changes their mind: webCRM back to the old value, which the
+    # snapshot still holds. It is an edit (webCRM held första when we wrote it).
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.start.se")
+    await _webcrm_cycle(world)
+    assert world.fortnox.ui.customer(number)["WWW"] == "www.start.se"
+    assert world.webcrm.ui.organisation(org_id)["OrganisationWww"] == "www.start.se"
+    assert world.store.conflicts() == [] and world.store.failures() == []
+
+
+async def test_pending_writes_add_up_until_a_merge_is_recorded(world: World) -> None:
+    org_id, number = await _lost_answer_write(world)
+    # The next merge writes another field, and that write fails outright: what
+    # the first write left behind must still read as ours.
+    world.webcrm.ui.update_organisation(org_id, OrganisationTelephone="08-11 22 33")
+    world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", status=500, times=None)
+    await _webcrm_cycle(world)
+    assert world.fortnox.ui.customer(number)["Phone1"] != "08-11 22 33"
+    world.fortnox.faults.clear()
+    world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.start.se")
+    await _webcrm_cycle(world)
+    # The person's newest edit wins on both fields; Fortnox's första was ours.
+    customer = world.fortnox.ui.customer(number)
+    assert (customer["WWW"], customer["Phone1"]) == ("www.start.se", "08-11 22 33")
+    assert world.webcrm.ui.organisation(org_id)["OrganisationWww"] == "www.start.se"
+    assert world.store.conflicts() == [] and world.store.failures() == []
+    link = world.store.get_link("customer", webcrm_id=str(org_id))
+    assert link is not None and "pending_writes" not in link.extra  # settled with the merge
+
+
 async def test_a_conflict_is_recorded_even_when_the_losers_write_fails(world: World) -> None:
     world.configure(conflict_winner="fortnox")
-    org_id, number = await _linked(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.crm.se")
     world.fortnox.ui.update_customer(number, WWW="www.fortnox.se")
     world.webcrm.faults.add(f"/Organisations/{org_id}", method="PUT", status=500, times=None)
@@ -129,7 +164,7 @@ async def test_a_conflict_is_recorded_even_when_the_losers_write_fails(world: Wo
 
 
 async def test_a_paused_link_settles_its_inbox_entry(world: World) -> None:
-    org_id, number = await _linked(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.webcrm.ui.update_organisation(org_id, OrganisationWww="www.fel.se")
     world.fortnox.faults.add(f"/3/customers/{number}", method="PUT", status=500, times=None)
     await world.sync()

@@ -10,19 +10,10 @@ from wfsync.sync.entity import registry, target_of
 COMPANY = {"OrganisationName": "Eventa AB", "OrganisationType": "Kund – Företag"}
 
 
-async def _linked_customer(world: World) -> tuple[int, str]:
-    await world.import_all()
-    org_id = world.webcrm.ui.create_organisation(**COMPANY)
-    await world.sync()
-    link = world.store.get_link("customer", webcrm_id=str(org_id))
-    assert link is not None and link.fortnox_id is not None
-    return org_id, link.fortnox_id
-
-
 async def test_a_fortnox_edit_crosses_with_one_targeted_sync_and_a_repeat_writes_nothing(
     world: World,
 ) -> None:
-    org_id, number = await _linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.fortnox.ui.update_customer(number, VisitingCity="Visby")
     async with world.engine() as engine:
         report = await engine.sync_record("fortnox", "customer", number)
@@ -36,7 +27,7 @@ async def test_a_fortnox_edit_crosses_with_one_targeted_sync_and_a_repeat_writes
 
 
 async def test_a_webcrm_edit_crosses_and_the_next_poll_writes_nothing(world: World) -> None:
-    org_id, number = await _linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.webcrm.ui.update_organisation(org_id, OrganisationCity="Kiruna")
     async with world.engine() as engine:
         await engine.sync_record("webcrm", "customer", str(org_id))
@@ -48,7 +39,7 @@ async def test_a_webcrm_edit_crosses_and_the_next_poll_writes_nothing(world: Wor
 async def test_a_customer_deleted_in_fortnox_pauses_its_link_and_keeps_the_organisation(
     world: World,
 ) -> None:
-    org_id, number = await _linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.fortnox.ui.delete_customer(number)
     async with world.engine() as engine:
         await engine.sync_record("fortnox", "customer", number)
@@ -62,7 +53,7 @@ async def test_a_customer_deleted_in_fortnox_pauses_its_link_and_keeps_the_organ
 async def test_an_organisation_deleted_in_webcrm_pauses_its_link_and_keeps_the_customer(
     world: World,
 ) -> None:
-    org_id, number = await _linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.webcrm.ui.delete_organisation(org_id)
     async with world.engine() as engine:
         await engine.sync_record("webcrm", "customer", str(org_id))
@@ -83,7 +74,7 @@ async def test_an_unknown_entity_is_refused(world: World) -> None:
 async def test_every_entity_syncs_one_record_alone_through_the_registry(world: World) -> None:
     """The entity protocol: the registry, in dependence order, and each entity's
     ``sync_record`` usable on its own (no feed, no cursor, no cycle)."""
-    org_id, number = await _linked_customer(world)
+    org_id, number = await world.linked_customer(**COMPANY)
     world.fortnox.ui.create_article(ArticleNumber="A-1", Description="Kil", Unit="st")
     world.fortnox.ui.update_customer(number, VisitingCity="Mora")
     async with world.engine() as engine:
@@ -105,7 +96,7 @@ async def test_a_retry_whose_read_fails_stays_in_the_inbox_and_the_cycle_goes_on
 ) -> None:
     """An inbox retry whose read keeps failing (a 500) is that record's entry: the
     rest of the Fortnox cycle runs and its cursors move."""
-    _, number = await _linked_customer(world)
+    _, number = await world.linked_customer(**COMPANY)
     world.clock.advance(3600)  # the customer is out of the feed's overlap: only the
     await world.sync()  # inbox retry reads it
     world.store.record_failure(
