@@ -20,6 +20,10 @@ an operation becomes vendor calls) and, in order:
 
 A write that fails raises out of the applier: nothing is recorded, so the next
 cycle merges again from the snapshots as they were.
+
+A record with no link has a plan of one ``Create`` or ``Adopt``;
+:meth:`Applier.make` carries it out with the entity's :class:`Maker` and
+returns the new link (a dry run lists it instead, once per pair).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.links import pause, record_conflicts
 from wfsync.sync.plan import (
     PENDING,
+    Adopt,
     Create,
     Fail,
     Pause,
@@ -43,7 +48,7 @@ from wfsync.sync.plan import (
     with_pending,
 )
 
-__all__ = ["Applier", "Writer"]
+__all__ = ["Applier", "Maker", "Writer"]
 
 log = logging.getLogger("wfsync.sync.apply")
 
@@ -64,29 +69,60 @@ class Writer(Protocol):
         ...
 
 
+class Maker(Protocol):
+    """An entity's part in giving an unlinked record its link: a create on the
+    other side (crash-safe, :func:`wfsync.sync.intents.create_with_intent`) or the
+    adoption of the record there that matches it."""
+
+    async def predict(self, plan: Plan) -> list[str]:
+        """Dry run: why the vendor would refuse the create (empty: it would not)."""
+        ...
+
+    async def make(self, op: Create | Adopt) -> Link:
+        """Carry the create or adoption out; the new link, saved with its snapshots."""
+        ...
+
+
 class Applier:
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
+
+    async def _list(self, plan: Plan, pair: tuple[str, str], writer: Writer | Maker | None) -> None:
+        """The dry run's whole part: what the vendor would refuse, else the plan's rows
+        (once per pair: both directions of a dry run may reach it)."""
+        ctx = self.ctx
+        rows = plan.rows()
+        if rows and pair in ctx.planned:
+            return
+        ctx.report.warnings.extend(plan.warnings)
+        if writer is not None and plan.writes:
+            problems = await writer.predict(plan)
+            if problems:
+                raise RecordFailed(f"{plan.ident}: {'; '.join(problems)}")
+        if rows:
+            ctx.planned.add(pair)
+        for row in rows:
+            ctx.report.plan(row)
+        if any(isinstance(op, Pause) for op in plan.ops):
+            ctx.report.count(plan.kind, "paused")
+
+    async def make(self, plan: Plan, maker: Maker) -> Link | None:
+        """Carry out the plan of a record that has no link yet: one ``Create`` or
+        ``Adopt``. Returns the new link; None in a dry run, which lists the plan."""
+        (op,) = plan.ops
+        assert isinstance(op, Create | Adopt), f"{plan.ident}: not a plan for a new link"
+        if self.ctx.dry_run:
+            pair = f"{op.webcrm_id}⇄{op.fortnox_id}" if isinstance(op, Adopt) else plan.ident
+            await self._list(plan, (plan.kind, pair), maker)
+            return None
+        return await maker.make(op)
 
     async def apply(self, plan: Plan, link: Link, writer: Writer | None = None) -> Link:
         """Carry ``plan`` out for ``link`` (in a dry run: list it); returns the link."""
         ctx = self.ctx
         if ctx.dry_run:
-            rows = plan.rows()
-            pair = (plan.kind, str(link.id or link.fortnox_id or link.webcrm_id))
-            if rows and pair in ctx.planned:
-                return link  # planned already in this dry run (by the other direction)
-            ctx.report.warnings.extend(plan.warnings)
-            if writer is not None and plan.writes:
-                problems = await writer.predict(plan)
-                if problems:
-                    raise RecordFailed(f"{plan.ident}: {'; '.join(problems)}")
-            if rows:
-                ctx.planned.add(pair)
-            for row in rows:
-                ctx.report.plan(row)
-            if any(isinstance(op, Pause) for op in plan.ops):
-                ctx.report.count(plan.kind, "paused")
+            pair = str(link.id or link.fortnox_id or link.webcrm_id)
+            await self._list(plan, (plan.kind, pair), writer)
             return link
         ctx.report.warnings.extend(plan.warnings)
         for op in plan.ops:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
@@ -18,10 +19,12 @@ from wfsync.fortnox.mapping import customer_fields
 from wfsync.fortnox.validation import FortnoxRegisters, customer_problems, load_registers
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
+from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex, Match
+from wfsync.sync.plan import Adopt, Create, Plan
 from wfsync.webcrm.mapping import organisation_fields
 from wfsync.webcrm.params import new_organisation, organisation_type
 
@@ -60,6 +63,7 @@ class CustomerCreator:
     def __init__(self, customers: CustomerSide) -> None:
         self.customers = customers
         self.ctx = customers.ctx
+        self.applier = Applier(customers.ctx)
         self._fortnox_index: CandidateIndex | None = None
         self._webcrm_index: CandidateIndex | None = None
         self._registers: FortnoxRegisters | None = None
@@ -113,7 +117,7 @@ class CustomerCreator:
 
     # --- webCRM organisation → Fortnox customer ------------------------------------
     async def to_fortnox(self, org: Organisation, customer: Customer) -> None:
-        ctx, store = self.ctx, self.ctx.store
+        ctx = self.ctx
         key = str(org.id)
         ident = f"{customer.name or '(no name)'} (webCRM {key})"
         owner = ctx.settings.sync.customer_number_owner
@@ -126,28 +130,28 @@ class CustomerCreator:
         if not clean(customer.name):
             raise RecordFailed(f"webCRM organisation {key} has no name", retry="on_change")
         match = await self._match_in_fortnox(customer)
-        if match.outcome == "link" and match.candidate:
-            await self._link(
-                webcrm_id=key,
-                fortnox_id=match.candidate.id,
-                reason=match.reason,
-                ident=ident,
-                org=org,
-            )
-            return
         if match.outcome == "ambiguous":
             raise RecordFailed(
                 f"{ident}: not created in Fortnox, {match.reason}",
                 retry="on_change",
                 waits_on=tuple(f"fortnox:{other}" for other in match.involved),
             )
-        if ctx.dry_run:
-            # A dry run must not promise a create that Fortnox would refuse.
-            problems = await self.fortnox_problems(customer)
-            if problems:
-                raise RecordFailed(f"{ident}: Fortnox would refuse it: {'; '.join(problems)}")
-            ctx.plan(KIND, "create", "fortnox", ident)
-            return
+        op: Create | Adopt = Create("fortnox")
+        if match.outcome == "link" and match.candidate:
+            op = Adopt(key, match.candidate.id, match.reason)
+        await self._make(Plan(KIND, ident, (op,)), _Making(key, ident, customer, org=org))
+
+    async def _make(self, plan: Plan, making: _Making) -> None:
+        """The applier carries the plan out (or lists it); a new link is then merged in
+        full, so what the other side filled in or holds crosses at once."""
+        making.creator = self
+        link = await self.applier.make(plan, making)
+        if link is not None and making.merge:
+            await self.customers.reconcile(link, org=making.org, fortnox_record=making.record)
+
+    async def create_in_fortnox(self, making: _Making) -> Link:
+        ctx, store, customer, key = self.ctx, self.ctx.store, making.customer, making.key
+        owner = ctx.settings.sync.customer_number_owner
         names = [n for n in CUSTOMER_FIELDS if n != "customer_number" or owner == "webcrm"]
         payload = customer_fields(customer, names, create=True)
         try:
@@ -157,15 +161,15 @@ class CustomerCreator:
                 target="fortnox",
                 source_id=key,
                 payload=payload,
-                ident=ident,
+                ident=making.ident,
                 send=lambda: ctx.fortnox.customers.create(payload),
             )
         except ValidationError as exc:
             if exc.code == 2000637 and owner == "webcrm":
                 raise RecordFailed(
-                    f"{ident}: customer number {customer.customer_number} is already used (or was "
-                    f"used by a deleted customer) in Fortnox — give the organisation another "
-                    f"number. Fortnox said: {exc.message}",
+                    f"{making.ident}: customer number {customer.customer_number} is already used "
+                    f"(or was used by a deleted customer) in Fortnox — give the organisation "
+                    f"another number. Fortnox said: {exc.message}",
                     code=exc.code,
                     retry="on_change",
                     waits_on=(f"fortnox:{customer.customer_number}",),
@@ -174,9 +178,9 @@ class CustomerCreator:
         number = created.customer_number
         # Snapshots of what each side held at the create: webCRM as read, Fortnox as
         # created but without what Fortnox filled in itself (the number, currency,
-        # terms of payment), so the reconcile below sends those back to webCRM. Were
-        # the run to die before that reconcile, a person's edit in webCRM meanwhile
-        # is still seen as the change it is (no snapshots would make it a conflict).
+        # terms of payment), so the merge that follows sends those back to webCRM. Were
+        # the run to die before that merge, a person's edit in webCRM meanwhile is
+        # still seen as the change it is (no snapshots would make it a conflict).
         filled = {
             name: None
             for name, value in customer.values().items()
@@ -191,9 +195,9 @@ class CustomerCreator:
         ctx.report.count(KIND, "created_fortnox")
         index = await self.fortnox_index()
         index.add(Candidate(number, created.name, number, created.organisation_number))
-        log.info("created Fortnox customer %s for %s", number, ident)
-        # Write the assigned number (and anything Fortnox defaulted) back to webCRM.
-        await self.customers.reconcile(link, org=org, fortnox_record=created)
+        log.info("created Fortnox customer %s for %s", number, making.ident)
+        making.record, making.merge = created, True  # the number goes back to webCRM
+        return link
 
     async def fortnox_problems(
         self, customer: Customer, fields: Iterable[str] | None = None
@@ -256,7 +260,6 @@ class CustomerCreator:
 
     # --- Fortnox customer → webCRM organisation --------------------------------------
     async def to_webcrm(self, record: FortnoxCustomer, customer: Customer) -> None:
-        ctx, store = self.ctx, self.ctx.store
         number = record.customer_number
         ident = f"{customer.name or '(no name)'} (Fortnox {number})"
         if not clean(customer.name):
@@ -271,19 +274,14 @@ class CustomerCreator:
                 retry="on_change",
                 waits_on=tuple(f"webcrm:{other}" for other in match.involved),
             )
+        op: Create | Adopt = Create("webcrm")
         if match.outcome == "link" and match.candidate:
-            await self._link(
-                webcrm_id=match.candidate.id,
-                fortnox_id=number,
-                reason=match.reason,
-                ident=ident,
-                fortnox_record=record,
-            )
-            return
-        if ctx.dry_run:
-            ctx.plan(KIND, "create", "webcrm", ident)
-            return
-        dto = self.organisation_dto(customer)
+            op = Adopt(match.candidate.id, number, match.reason)
+        await self._make(Plan(KIND, ident, (op,)), _Making(number, ident, customer, record=record))
+
+    async def create_in_webcrm(self, making: _Making) -> Link:
+        ctx, store, number = self.ctx, self.ctx.store, making.key
+        dto = self.organisation_dto(making.customer)
         slot = ctx.settings.webcrm.custom_fields.customer_number
         org_id, intent = await create_with_intent(
             ctx,
@@ -291,7 +289,7 @@ class CustomerCreator:
             target="webcrm",
             source_id=number,
             payload=dto,
-            ident=ident,
+            ident=making.ident,
             send=lambda: ctx.webcrm.organisations.create(dto, lookup=(slot, number)),
         )
         org = await ctx.webcrm.organisations.get(org_id)
@@ -303,14 +301,15 @@ class CustomerCreator:
                 store,
                 link,
                 webcrm=self.customers.from_webcrm(org),
-                fortnox=customer,
+                fortnox=making.customer,
                 now=ctx.clock.now(),
             )
             store.finish_intent(intent.id)
             store.resolve_failures(KIND, "fortnox", number)
         (await self.webcrm_index()).add(self.webcrm_candidate(org))
         ctx.report.count(KIND, "created_webcrm")
-        log.info("created webCRM organisation %s for %s", org_id, ident)
+        log.info("created webCRM organisation %s for %s", org_id, making.ident)
+        return link
 
     def organisation_dto(self, customer: Customer) -> dict[str, object]:
         sync, custom = self.ctx.settings.sync, self.ctx.settings.webcrm.custom_fields
@@ -319,39 +318,60 @@ class CustomerCreator:
         )
 
     # --- linking an existing pair -------------------------------------------------
-    async def _link(
-        self,
-        *,
-        webcrm_id: str,
-        fortnox_id: str,
-        reason: str,
-        ident: str,
-        org: Organisation | None = None,
-        fortnox_record: FortnoxCustomer | None = None,
-    ) -> None:
+    async def adopt(self, op: Adopt, making: _Making) -> Link:
+        """Link a matching pair; a prospect a Fortnox customer matched becomes a
+        customer in webCRM first (it is one now)."""
         ctx = self.ctx
-        if ctx.dry_run:
-            ctx.plan(
-                KIND, "link", "-", ident, f"webCRM {webcrm_id} ⇄ Fortnox {fortnox_id}: {reason}"
-            )
-            return
-        if org is None:
-            org = await ctx.webcrm.organisations.get(int(webcrm_id))
+        if making.org is None:
+            org = await ctx.webcrm.organisations.get(int(op.webcrm_id))
             if not self.customers.synced_type(org):
-                # A Fortnox customer matched a prospect: it is a customer now.
-                kind = self.customers.from_fortnox(fortnox_record).kind if fortnox_record else None
+                record = making.record
+                kind = self.customers.from_fortnox(record).kind if record else None
                 new_type = (
                     ctx.settings.sync.fortnox_private_type
                     if kind == "private"
                     else ctx.settings.sync.fortnox_company_type
                 )
                 org = await ctx.webcrm.organisations.update(org.id, organisation_type(new_type))
+            making.org = org
         with ctx.store.transaction():
             link = ctx.store.save_link(
-                Link(id=None, kind=KIND, webcrm_id=webcrm_id, fortnox_id=fortnox_id)
+                Link(id=None, kind=KIND, webcrm_id=op.webcrm_id, fortnox_id=op.fortnox_id)
             )
-            ctx.finish_intents(KIND, "fortnox", webcrm_id)
-            ctx.finish_intents(KIND, "webcrm", fortnox_id)
+            ctx.finish_intents(KIND, "fortnox", op.webcrm_id)
+            ctx.finish_intents(KIND, "webcrm", op.fortnox_id)
         ctx.report.count(KIND, "linked")
-        log.info("linked %s to Fortnox %s (%s)", ident, fortnox_id, reason)
-        await self.customers.reconcile(link, org=org, fortnox_record=fortnox_record)
+        log.info("linked %s to Fortnox %s (%s)", making.ident, op.fortnox_id, op.reason)
+        making.merge = True
+        return link
+
+
+@dataclass
+class _Making:
+    """One unlinked record on its way to a link: the applier's :class:`Maker`."""
+
+    #: The record's id on the side it was read from.
+    key: str
+    ident: str
+    customer: Customer
+    org: Organisation | None = None
+    record: FortnoxCustomer | None = None
+    #: The new link is merged in full once it exists (a create in webCRM is not:
+    #: the organisation was made from the customer as it is).
+    merge: bool = False
+    creator: CustomerCreator = field(init=False)
+
+    async def predict(self, plan: Plan) -> list[str]:
+        """A dry run must not promise a create that Fortnox would refuse."""
+        if any(isinstance(op, Create) and op.side == "fortnox" for op in plan.ops):
+            problems = await self.creator.fortnox_problems(self.customer)
+            if problems:
+                return [f"Fortnox would refuse it: {'; '.join(problems)}"]
+        return []
+
+    async def make(self, op: Create | Adopt) -> Link:
+        if isinstance(op, Adopt):
+            return await self.creator.adopt(op, self)
+        if op.side == "fortnox":
+            return await self.creator.create_in_fortnox(self)
+        return await self.creator.create_in_webcrm(self)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wfsync.domain import Delivery
@@ -35,9 +36,11 @@ from wfsync.fortnox.delivery_mapping import (
 )
 from wfsync.fortnox.params import new_document
 from wfsync.state import Link
+from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed
 from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND, DeliveryWriter, Document
 from wfsync.sync.intents import create_with_intent, open_intents_for
+from wfsync.sync.plan import Adopt, Create, Plan
 from wfsync.webcrm.delivery_mapping import (
     ERP_ID_FIELD,
     delivery_fields,
@@ -63,6 +66,7 @@ class DeliveryCreator:
         write half (mapping, saving, reconcile), so this module never imports it."""
         self.deliveries = deliveries
         self.ctx = deliveries.ctx
+        self.applier = Applier(deliveries.ctx)
 
     # --- the customer comes first ---------------------------------------------------
     async def _fortnox_customer(self, organisation_id: int, ident: str) -> str | None:
@@ -120,7 +124,6 @@ class DeliveryCreator:
 
     # --- webCRM delivery → Fortnox order or invoice ------------------------------------
     async def from_webcrm(self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]) -> None:
-        ctx, store = self.ctx, self.ctx.store
         key = str(delivery.id)
         ident = f"webCRM delivery {key} ({delivery.description or 'no description'})"
         marker = fortnox_document_from_erp_id(delivery.field(ERP_ID_FIELD))
@@ -129,21 +132,36 @@ class DeliveryCreator:
             # The Fortnox document has every line; the webCRM copy may have been cut
             # short by the crash, so Fortnox's list is the one to keep.
             kind_: DocumentKind = "invoice" if origin == "invoice" else "order"
-            await self._adopt(key, kind_, number, ident, complete="fortnox")
+            plan = Plan(KIND, ident, (Adopt(key, number, fortnox_kind=kind_),))
+            await self._make(plan, _Making(self, key, ident, kind_, complete="fortnox"))
             return
         customer_number = await self._fortnox_customer(delivery.organisation_id, ident)
-        kind: DocumentKind = ctx.settings.sync.delivery_target
+        kind: DocumentKind = self.ctx.settings.sync.delivery_target
         record = self._dated(self.deliveries.from_webcrm(delivery, lines), kind, ident)
-        if ctx.dry_run or customer_number is None:
-            ctx.plan(KIND, "create", "fortnox", ident, f"as a Fortnox {kind}")
-            return
+        making = _Making(self, key, ident, kind, complete="webcrm")
+        making.webcrm, making.lines, making.record = delivery, lines, record
+        making.partner = customer_number
+        await self._make(Plan(KIND, ident, (Create("fortnox", f"as a Fortnox {kind}"),)), making)
+
+    async def _make(self, plan: Plan, making: _Making) -> None:
+        """The applier carries the plan out (or lists it); an adopted pair is then
+        merged in full (what the interrupted run did not finish)."""
+        link = await self.applier.make(plan, making)
+        if link is not None and making.merge:
+            await self.deliveries.reconcile(link)
+
+    async def create_in_fortnox(self, making: _Making) -> Link:
+        ctx, store, kind = self.ctx, self.ctx.store, making.kind
+        key, ident = making.key, making.ident
+        delivery, lines, record = making.webcrm, making.lines, making.record
+        assert delivery is not None and record is not None and making.partner is not None
+        customer_number = str(making.partner)
         reference = external_reference(key)
         if open_intents_for(ctx, KIND, "fortnox", key):
             # A create whose answer was lost may have landed: the marker finds it.
             found = await self._find_fortnox(kind, reference)
             if found is not None:
-                await self._adopt(key, kind, found, ident, complete="webcrm")
-                return
+                return await self.adopt(Adopt(key, found, fortnox_kind=kind), making)
         payload = new_document(
             customer_number=customer_number,
             reference=reference,
@@ -192,6 +210,7 @@ class DeliveryCreator:
             store.finish_intent(intent.id)
         ctx.report.count(KIND, "created_fortnox")
         log.info("created Fortnox %s %s for %s", kind, number, ident)
+        return link
 
     def _dated(self, record: Delivery, kind: DocumentKind, ident: str) -> Delivery:
         """An invoice needs a date: the delivery's invoice date, else its order date."""
@@ -218,15 +237,20 @@ class DeliveryCreator:
 
     # --- Fortnox order or invoice → webCRM delivery ---------------------------------------
     async def from_fortnox(self, kind: str, document: Document, view: Delivery) -> None:
-        ctx, store = self.ctx, self.ctx.store
         doc_kind: DocumentKind = "invoice" if kind == "invoice" else "order"
         number = document.document_number
         key = f"{doc_kind}-{number}"
         ident = f"Fortnox {doc_kind} {number}"
         organisation_id = await self._webcrm_organisation(document.customer_number, ident)
-        if ctx.dry_run or organisation_id is None:
-            ctx.plan(KIND, "create", "webcrm", ident, "as a webCRM delivery")
-            return
+        making = _Making(self, key, ident, doc_kind, complete="fortnox")
+        making.number, making.view, making.partner = number, view, organisation_id
+        await self._make(Plan(KIND, ident, (Create("webcrm", "as a webCRM delivery"),)), making)
+
+    async def create_in_webcrm(self, making: _Making) -> Link:
+        ctx, store, key, ident = self.ctx, self.ctx.store, making.key, making.ident
+        doc_kind, number, view = making.kind, making.number, making.view
+        assert view is not None and making.partner is not None
+        organisation_id = int(making.partner)
         erp = erp_id(doc_kind, number)
         if open_intents_for(ctx, KIND, "webcrm", key):
             # A create whose answer was lost may have landed: the ERP id finds it.
@@ -236,8 +260,9 @@ class DeliveryCreator:
                 if d.field(ERP_ID_FIELD).strip().casefold() == erp.casefold()
             ]
             if found:
-                await self._adopt(str(found[0].id), doc_kind, number, ident, complete="fortnox")
-                return
+                return await self.adopt(
+                    Adopt(str(found[0].id), number, fortnox_kind=doc_kind), making
+                )
         custom = self.deliveries.custom
         dated = (
             view if view.order_date else view.model_copy(update={"order_date": view.invoice_date})
@@ -287,31 +312,62 @@ class DeliveryCreator:
             store.finish_intent(intent.id)
         ctx.report.count(KIND, "created_webcrm")
         log.info("created webCRM delivery %s for %s", delivery_id, ident)
+        return link
 
     # --- adopting a copy an interrupted run made ------------------------------------------
-    async def _adopt(
-        self, webcrm_id: str, kind: DocumentKind, number: str, ident: str, *, complete: str
-    ) -> None:
-        """Link a pair an interrupted run made; ``complete`` names the side whose line
-        list is whole (a document is created with all its rows in one request, a webCRM
-        delivery line by line)."""
-        ctx, store = self.ctx, self.ctx.store
-        if ctx.dry_run:
-            ctx.plan(KIND, "link", "-", ident, f"webCRM {webcrm_id} ⇄ Fortnox {kind} {number}")
-            return
+    async def adopt(self, op: Adopt, making: _Making) -> Link:
+        """Link a pair an interrupted run made; ``making.complete`` names the side whose
+        line list is whole (a document is created with all its rows in one request, a
+        webCRM delivery line by line). The pair is then merged in full."""
+        store = self.ctx.store
+        kind, number = making.kind, op.fortnox_id
         with store.transaction():
             link = store.save_link(
                 Link(
                     kind=KIND,
-                    webcrm_id=webcrm_id,
+                    webcrm_id=op.webcrm_id,
                     fortnox_id=number,
                     fortnox_type=kind,
-                    extra={COMPLETE_SIDE: complete},
+                    extra={COMPLETE_SIDE: making.complete},
                 )
             )
             for intent in store.open_intents(KIND):
-                if intent.source_id in (webcrm_id, f"{kind}-{number}"):
+                if intent.source_id in (op.webcrm_id, f"{kind}-{number}"):
                     store.finish_intent(intent.id)
-        ctx.report.count(KIND, "linked")
-        log.info("linked %s to Fortnox %s %s", ident, kind, number)
-        await self.deliveries.reconcile(link)
+        self.ctx.report.count(KIND, "linked")
+        log.info("linked %s to Fortnox %s %s", making.ident, kind, number)
+        making.merge = True
+        return link
+
+
+@dataclass
+class _Making:
+    """One unlinked delivery or document on its way to a link: the applier's
+    :class:`~wfsync.sync.apply.Maker`."""
+
+    creator: DeliveryCreator
+    #: The record's id on the side it was read from (``order-12`` for Fortnox).
+    key: str
+    ident: str
+    kind: DocumentKind
+    #: The side whose line list is whole, should the pair be adopted.
+    complete: str
+    #: The customer's id on the side the copy is made in (Fortnox customer number,
+    #: webCRM organisation id); None in a dry run whose customer is only planned.
+    partner: str | int | None = None
+    webcrm: WebcrmDelivery | None = None
+    lines: Sequence[QuotationLine] = ()
+    record: Delivery | None = None
+    number: str = ""
+    view: Delivery | None = None
+    merge: bool = False
+
+    async def predict(self, plan: Plan) -> list[str]:
+        return []
+
+    async def make(self, op: Create | Adopt) -> Link:
+        if isinstance(op, Adopt):
+            return await self.creator.adopt(op, self)
+        if op.side == "fortnox":
+            return await self.creator.create_in_fortnox(self)
+        return await self.creator.create_in_webcrm(self)

@@ -22,6 +22,7 @@ from wfsync.sync.report import PlannedOp
 
 __all__ = [
     "PENDING",
+    "Adopt",
     "Create",
     "Fail",
     "Op",
@@ -125,6 +126,20 @@ class Create:
     """Create the record on ``side`` (one that mirrors the other side's)."""
 
     side: Side
+    #: What the row says beyond the side ("as a Fortnox order"), for the dry run.
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Adopt:
+    """Link a record to the one on the other side that matches it, or that an
+    interrupted run made (no create)."""
+
+    webcrm_id: str
+    fortnox_id: str
+    reason: str = ""
+    #: The Fortnox record's kind where the id alone does not say it ("order").
+    fortnox_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +180,7 @@ class Fail:
     retry: str = "always"
 
 
-Op = Update | Create | Remove | Pause | Resume | Remember | Fail
+Op = Update | Create | Adopt | Remove | Pause | Resume | Remember | Fail
 
 
 @dataclass(frozen=True)
@@ -201,7 +216,13 @@ class Plan:
                 detail = ", ".join([*op.fields, *([op.detail] if op.detail else [])])
                 rows.append(PlannedOp(self.kind, "update", op.side, self.ident, detail))
             elif isinstance(op, Create):
-                rows.append(PlannedOp(self.kind, "create", op.side, self.ident))
+                rows.append(PlannedOp(self.kind, "create", op.side, self.ident, op.detail))
+            elif isinstance(op, Adopt):
+                fortnox = " ".join(filter(None, ("Fortnox", op.fortnox_kind, op.fortnox_id)))
+                pair = f"webCRM {op.webcrm_id} ⇄ {fortnox}" + (
+                    f": {op.reason}" if op.reason else ""
+                )
+                rows.append(PlannedOp(self.kind, "link", "-", self.ident, pair))
             elif isinstance(op, Remove):
                 rows.append(PlannedOp(self.kind, "remove", op.side, self.ident, op.reason))
             elif isinstance(op, Pause):

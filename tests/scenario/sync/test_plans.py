@@ -51,6 +51,46 @@ async def test_the_dry_run_lists_what_the_real_run_then_does(world: World) -> No
     assert world.webcrm.ui.organisation(org_id)["OrganisationCity"] == "Visby"
 
 
+async def test_a_dry_run_lists_links_and_creates_once_then_the_run_makes_them(
+    world: World,
+) -> None:
+    await world.import_all()
+    # A pair that matches by organisation number, and one record on each side alone.
+    number = world.fortnox.ui.create_customer(Name="Acme AB", OrganisationNumber="556677-8899")
+    org_id = world.webcrm.ui.create_organisation(**COMPANY, OrganisationExtraCustom2="5566778899")
+    world.webcrm.ui.create_organisation(OrganisationName="Ny AB", OrganisationType="Kund – Företag")
+    world.fortnox.ui.create_customer(Name="Solo AB")
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        planned = [op for r in await engine.sync_once(dry_run=True) for op in r.planned]
+    assert world.last_writes == 0 and world.store.links("customer") == []
+    # The match is found from both sides, and listed once.
+    assert sorted((op.action, op.target, op.ident, op.detail) for op in planned) == [
+        ("create", "fortnox", f"Ny AB (webCRM {org_id + 1})", ""),
+        ("create", "webcrm", "Solo AB (Fortnox 2)", ""),
+        (
+            "link",
+            "-",
+            f"Planera AB (webCRM {org_id})",
+            f"webCRM {org_id} ⇄ Fortnox {number}: same organisation number",
+        ),
+    ]
+    reports = await world.sync(minutes=0)
+    done = Counter()
+    for run in reports:
+        done.update(
+            {
+                k: n
+                for k, n in run.counts.items()
+                if k.split(".")[1] in ("linked", "created_fortnox", "created_webcrm")
+            }
+        )
+    assert done == Counter(
+        {"customer.linked": 1, "customer.created_fortnox": 1, "customer.created_webcrm": 1}
+    )
+    assert world.store.get_link("customer", webcrm_id=str(org_id)).fortnox_id == number  # type: ignore[union-attr]
+
+
 def test_plan_rows_name_each_operation_and_conflict_once() -> None:
     conflict = FieldConflict("phone", "1", "2", "3", "fortnox", "conflict_winner = fortnox")
     plan = Plan(
