@@ -147,11 +147,6 @@ class SyncContext:
             if intent.target == target and intent.source_id == source_id:
                 self.store.finish_intent(intent.id)
 
-    def plan(self, entity: str, action: str, target: str, ident: str, detail: str = "") -> None:
-        self.report.plan(PlannedOp(entity, action, target, ident, detail))
-        # Debug only: the printed plan is the dry run's output; logging it too shows it twice.
-        log.debug("plan %s %s → %s: %s %s", entity, action, target, ident, detail)
-
     def conflict_winner(self, webcrm_updated_at: datetime | None) -> tuple[Side, str]:
         """Who wins a same-field conflict, and by which rule.
 
@@ -220,7 +215,7 @@ class SyncContext:
         """Put one record in the error inbox (in a dry run: plan it as a failure)."""
         if self.dry_run:
             # Planned as a failure (shown once, in the plan), not counted as one that happened.
-            self.plan(entity, "fail", source, f"{source} {source_id}", message)
+            self.report.plan(PlannedOp(entity, "fail", source, f"{source} {source_id}", message))
             return
         name = self.names.get((entity, source, source_id))
         if name and "name" not in detail:

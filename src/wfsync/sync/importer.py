@@ -101,11 +101,8 @@ class Importer:
                 record = await ctx.fortnox.customers.get(number)
                 customer = self.customers.from_fortnox(record)
                 match = await self.creator.match_in_webcrm(number, customer)
-                if match.outcome == "create":
-                    if ctx.dry_run:
-                        ctx.plan(KIND, "create", "webcrm", f"{customer.name} (Fortnox {number})")
-                    else:
-                        queued.append((record, customer))
+                if match.outcome == "create" and not ctx.dry_run:
+                    queued.append((record, customer))  # batched below
                     continue
                 await self.customers.handle_fortnox(number, record)
         if queued:
