@@ -38,7 +38,7 @@ from wfsync.fortnox.params import new_document
 from wfsync.state import Link
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed
-from wfsync.sync.delivery_apply import COMPLETE_SIDE, KIND, DeliveryWriter, Document
+from wfsync.sync.deliveries.write import COMPLETE_SIDE, KIND, DeliveryWriter, Document
 from wfsync.sync.intents import create_with_intent, open_intents_for
 from wfsync.sync.plan import Adopt, Create, Plan
 from wfsync.webcrm.delivery_mapping import (

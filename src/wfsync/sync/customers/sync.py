@@ -3,7 +3,7 @@
 Every change, from either feed, ends in :meth:`CustomerSync.reconcile`: read
 both sides, merge field by field against the per-side snapshots, write only
 what differs, record the new snapshots. Unlinked records are matched before
-anything is created (:mod:`wfsync.sync.customer_create`).
+anything is created (:mod:`wfsync.sync.customers.create`).
 
 Decisions (docs/sync.md has the long form):
 
@@ -33,7 +33,7 @@ from wfsync.state import Failure, Link
 from wfsync.state.store import LinkHead
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
-from wfsync.sync.customer_create import CustomerCreator
+from wfsync.sync.customers.create import CustomerCreator
 from wfsync.sync.links import hash_of, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
 from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_bases

@@ -1,6 +1,6 @@
 """Writing a merged delivery to both sides, and recording what was written.
 
-Split from :mod:`wfsync.sync.deliveries` (reading and merging) to keep each
+Split from :mod:`wfsync.sync.deliveries.sync` (reading and merging) to keep each
 module readable; :class:`DeliveryWriter` is mixed into ``DeliverySync``.
 """
 

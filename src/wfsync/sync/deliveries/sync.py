@@ -4,7 +4,7 @@ Every change, from either feed, ends in :meth:`DeliverySync.reconcile`: read
 both sides, merge the header field by field (:func:`~wfsync.sync.merge.three_way`)
 and the line list line by line (:mod:`wfsync.sync.lines`) against the per-side
 snapshots, write only what differs, record the new snapshots. Unlinked records
-are created on the other side by :mod:`wfsync.sync.delivery_create`.
+are created on the other side by :mod:`wfsync.sync.deliveries.create`.
 
 Rules (docs/deliveries.md has the long form):
 
@@ -40,7 +40,8 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import SyncContext
-from wfsync.sync.delivery_apply import (
+from wfsync.sync.deliveries.create import DeliveryCreator
+from wfsync.sync.deliveries.write import (
     COMPLETE_SIDE,
     INVOICE_NUMBER,
     KIND,
@@ -52,7 +53,6 @@ from wfsync.sync.delivery_apply import (
     PairWriter,
     document_key,
 )
-from wfsync.sync.delivery_create import DeliveryCreator
 from wfsync.sync.lines import LineMerge, WebcrmLine, merge_lines
 from wfsync.sync.links import hash_of
 from wfsync.sync.merge import MergeResult, Ownership, three_way
