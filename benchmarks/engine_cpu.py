@@ -38,7 +38,6 @@ from wfsync.state import StateStore
 from wfsync.state.models import LinkRow
 from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
-from wfsync.sync.engine import SyncEngine
 from wfsync.sync.links import hash_of, snapshot_of
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.models import Organisation
@@ -140,7 +139,7 @@ async def measure(url: str, records: int, sample: int) -> int:
         if body is None:
             break
         orgs = [Organisation.from_dto(row) for row in json.loads(body)]
-        await SyncEngine._webcrm_page(customers, orgs, None)
+        await customers.webcrm_page(orgs, None)
     cpu = time.process_time() - cpu_start - generation
     wall = time.perf_counter() - wall_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -24,6 +24,7 @@ starting point of all of them with :func:`start_feeds`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -31,7 +32,7 @@ from typing import Literal
 from wfsync.clock import Clock
 from wfsync.state import StateStore
 
-__all__ = ["FEEDS", "FeedCursor", "FeedSpec", "commit_all", "start_feeds"]
+__all__ = ["FEEDS", "Cursors", "FeedCursor", "FeedSpec", "commit_all", "start_feeds"]
 
 #: Read strictly after a settled position: records stamped exactly at it were read twice.
 SETTLED_STEP = timedelta(microseconds=1)
@@ -117,6 +118,10 @@ class FeedCursor:
         # the window is settled and the next read starts strictly after it.
         settled = self.newest.isoformat() if self.newest == self.position else ""
         self.store.set_cursor(source, f"{entity}.settled", settled)
+
+
+#: One direction's cursors for a run, by feed name (``organisations``, ``orders``…).
+Cursors = Mapping[str, FeedCursor]
 
 
 def commit_all(store: StateStore, cursors: list[FeedCursor]) -> None:

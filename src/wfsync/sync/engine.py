@@ -2,10 +2,11 @@
 
 One :class:`SyncEngine` owns the two clients and the state store for a run.
 ``sync_webcrm`` and ``sync_fortnox`` are the two directions of the spec's
-cadence (webCRM changes at :00/:06…, Fortnox changes at :03/:09…); each reads
-its change feeds from the stored cursors, reconciles every changed record,
-retries the error inbox, and only then advances the cursors — so a crash
-re-reads rather than skips.
+cadence (webCRM changes at :00/:06…, Fortnox changes at :03/:09…); each is one
+loop over the entity registry (:mod:`wfsync.sync.entity`): every entity reads
+its change feeds of that system from the stored cursors and reconciles each
+changed record, the error inbox is retried, the sweeps run when due, and only
+then do the cursors advance — so a crash re-reads rather than skips.
 
 Cursors: webCRM's come from the server's own ``UpdatedAt`` values (its clock is
 not ours) with a small overlap; Fortnox's are our clock at the start of the poll
@@ -17,7 +18,7 @@ hash, so overlap costs reads, never writes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -30,26 +31,22 @@ from wfsync.http.errors import ApiError, ConfigError, NotFoundError, WfsyncError
 from wfsync.state import SqlTokenStore, StateStore
 from wfsync.state.lease import DEFAULT_WAIT, WriterLease, describe_holder
 from wfsync.state.ratewindow import window_store
-from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
 from wfsync.sync.cursors import FeedCursor, commit_all
-from wfsync.sync.customers import CustomerSync
-from wfsync.sync.deliveries import DeliverySync
-from wfsync.sync.entity import registry, target_of
+from wfsync.sync.entity import EntitySync, registry, target_of
 from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields
-from wfsync.webcrm.models import Organisation
 
 __all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
 log = logging.getLogger("wfsync.sync")
 
 CUSTOM_FIELDS_RECHECK = timedelta(hours=24)
-#: When the hourly sweeps last ran (our clock, ISO; format version 2 — version 1
-#: was a cycle counter, read as "never").
-PRICE_SWEEP_CURSOR = ("fortnox", "price_sweep")
+#: When a direction's hourly sweeps last ran (our clock, ISO; format version 2 —
+#: version 1 was a cycle counter, read as "never"). Fortnox's keeps its first name.
+SWEEP_CURSORS = {"fortnox": ("fortnox", "price_sweep"), "webcrm": ("webcrm", "sweep")}
 SWEEP_CURSOR_VERSION = 2
 #: What :meth:`SyncEngine.sync_record` can sync: (source, entity).
 RECORD_ENTITIES = frozenset(
@@ -196,82 +193,40 @@ class SyncEngine:
     # --- one direction per call --------------------------------------------------
     async def sync_webcrm(self, *, dry_run: bool = False) -> RunReport:
         """Process everything changed in webCRM since the last webCRM cycle."""
+        return await self._direction("webcrm", dry_run=dry_run)
+
+    async def sync_fortnox(self, *, dry_run: bool = False) -> RunReport:
+        """Process everything changed in Fortnox since the last Fortnox cycle."""
+        return await self._direction("fortnox", dry_run=dry_run)
+
+    async def _direction(self, source: str, *, dry_run: bool) -> RunReport:
+        """One direction: every entity's feeds of ``source`` in registry order, the
+        error inbox, the sweeps when due; then the cursors move, all together."""
         if not self.imported:
             raise NotImportedError
         await self.verify_custom_fields(remember=not dry_run)
         ctx = self.context(dry_run=dry_run)
         # A Fortnox edit found now happened after the last Fortnox poll began.
         ctx.fortnox_window_start = _parse(self.store.get_cursor("fortnox", "customers"))
-        async with self._run("webcrm", ctx):
-            customers = CustomerSync(ctx)
-            orgs_feed, deliveries_feed = (
-                FeedCursor.open(self.store, "webcrm", entity, self.clock)
-                for entity in ("organisations", "deliveries")
-            )
-            # The feed is read whole before anything is processed (offset pages by id:
-            # an edit behind the pages already read, while processing takes minutes,
-            # would be skipped for good once a newer stamp moves the cursor), then
-            # processed a page at a time with each page's links loaded in one query.
-            feed = self.webcrm.organisations.changed_since(orgs_feed.since())
-            changed = [org async for org in feed]
-            size = self.settings.webcrm.page_size
-            for start in range(0, len(changed), size):
-                await self._webcrm_page(customers, changed[start : start + size], orgs_feed)
-            deliveries = DeliverySync(ctx)
-            # The delivery feed returns the newest stamp it processed, or its start when
-            # idle: a start is not a processed record (after a settled window it lies
-            # just past the position, and observing it would unsettle the window).
-            since = deliveries_feed.since()
-            newest = await deliveries.webcrm_feed(since)
-            if newest is not None and (since is None or newest > since):
-                deliveries_feed.observe(newest)
-            await self._retry(ctx, "webcrm", customers)
-            if not dry_run:
-                commit_all(self.store, [orgs_feed, deliveries_feed])
-        return ctx.report
-
-    async def sync_fortnox(self, *, dry_run: bool = False) -> RunReport:
-        """Process everything changed in Fortnox since the last Fortnox cycle."""
-        if not self.imported:
-            raise NotImportedError
-        await self.verify_custom_fields(remember=not dry_run)
-        ctx = self.context(dry_run=dry_run)
-        async with self._run("fortnox", ctx):
-            # Positioned on our clock at the start of this poll (records carry no stamp).
-            feeds = {
-                entity: FeedCursor.open(self.store, "fortnox", entity, self.clock)
-                for entity in ("customers", "articles", "orders", "invoices")
+        async with self._run(source, ctx):
+            entities = registry(ctx)
+            cursors = {
+                name: FeedCursor.open(self.store, source, name, self.clock)
+                for entity in entities.values()
+                for name in entity.feeds.get(source, ())
             }
-            customers = CustomerSync(ctx)
-            ctx.fortnox_window_start = feeds["customers"].position
-            since = feeds["customers"].since()
-            numbers = [
-                c.customer_number async for c in self.fortnox.customers.list(lastmodified=since)
-            ]
-            # Read the changed customers, then their organisations in one query per 100,
-            # merge each, and send the webCRM updates in one batch PATCH per 250.
-            records = [r for n in numbers if (r := await customers.read_fortnox(n)) is not None]
-            await customers.prefetch(records)
-            customers.batch_writes = True
-            for record in records:
-                await customers.handle_fortnox(record.customer_number, record)
-            await customers.flush()
-            customers.batch_writes = False
-            customers.forget_links()
-            await self._retry(ctx, "fortnox", customers)
-            articles = ArticleSync(ctx)
-            await articles.feed(feeds["articles"].since())
-            await articles.catalogue_check()
-            deliveries = DeliverySync(ctx)
-            await deliveries.fortnox_feed(feeds["orders"].since())  # orders and invoices
-            await articles.scan()
-            if self._sweep_due(PRICE_SWEEP_CURSOR):
-                await articles.sweep()
-                await deliveries.sweep()
+            for entity in entities.values():
+                if source in entity.feeds:
+                    await entity.feed(source, cursors)
+            await self._retry(ctx, source, entities)
+            sweeping = [entity for entity in entities.values() if source in entity.sweeps]
+            if sweeping and self._sweep_due(source):
+                for entity in sweeping:
+                    await entity.sweep(source)
                 if not dry_run:
-                    self._swept(PRICE_SWEEP_CURSOR)
+                    self._swept(source)
             if not dry_run:
-                commit_all(self.store, list(feeds.values()))
+                commit_all(self.store, list(cursors.values()))
         return ctx.report
 
     async def sync_once(self, *, dry_run: bool = False) -> list[RunReport]:
@@ -325,34 +280,24 @@ class SyncEngine:
             await registry(ctx)[kind].sync_record(source, key)
         return ctx.report
 
-    @staticmethod
-    async def _webcrm_page(
-        customers: CustomerSync, page: list[Organisation], feed: FeedCursor | None
-    ) -> None:
-        customers.preload_links("webcrm", [str(org.id) for org in page])
-        for org in page:
-            await customers.handle_webcrm(org)
-            if feed is not None:
-                feed.observe(org.updated_at)  # parsed on each access: once
-        customers.forget_links()
-
     def _sweep_period(self) -> timedelta:
         """How often the sweeps run: ``price_check_every`` cycles of the cadence
         (10 × 6 minutes = hourly with the defaults), measured on the clock."""
         sync = self.settings.sync
         return timedelta(minutes=sync.price_check_every * sync.webcrm_interval_minutes)
 
-    def _sweep_due(self, key: tuple[str, str]) -> bool:
+    def _sweep_due(self, source: str) -> bool:
         """Due when the last sweep (a stored time) is a period ago — less half a cycle,
         so a cycle that starts a moment early does not push the sweep a whole cycle."""
-        last = _parse(self.store.get_cursor(*key, version=SWEEP_CURSOR_VERSION))
+        last = _parse(self.store.get_cursor(*SWEEP_CURSORS[source], version=SWEEP_CURSOR_VERSION))
         if last is None:
             return True
         slack = timedelta(minutes=self.settings.sync.webcrm_interval_minutes) / 2
         return self.clock.now() - last >= self._sweep_period() - slack
 
-    def _swept(self, key: tuple[str, str]) -> None:
-        self.store.set_cursor(*key, self.clock.now().isoformat(), version=SWEEP_CURSOR_VERSION)
+    def _swept(self, source: str) -> None:
+        now = self.clock.now().isoformat()
+        self.store.set_cursor(*SWEEP_CURSORS[source], now, version=SWEEP_CURSOR_VERSION)
 
     # --- start-up import -------------------------------------------------------------
     async def import_all(
@@ -376,19 +321,18 @@ class SyncEngine:
         ctx = self.context()
         ctx.force = force
         async with self._run("retry", ctx):
-            customers = CustomerSync(ctx)
-            await self._retry(ctx, "webcrm", customers, only)
-            await self._retry(ctx, "fortnox", customers, only)
+            entities = registry(ctx)
+            await self._retry(ctx, "webcrm", entities, only)
+            await self._retry(ctx, "fortnox", entities, only)
         return ctx.report
 
     async def _retry(
         self,
         ctx: SyncContext,
         source: str,
-        customers: CustomerSync,
+        entities: Mapping[str, EntitySync],
         only: set[int] | None = None,
     ) -> None:
-        entities = registry(ctx, customers=customers)
         for failure in self.store.failures(status="open"):
             if failure.source != source or ctx.dry_run:
                 continue

@@ -112,9 +112,8 @@ async def cycle(world: World, minutes: float = 6) -> None:
         started = world.clock.now()
         await engine.sync_fortnox()
         cursor = _cursor(world, "fortnox", "orders")
-        await DeliverySync(engine.context()).fortnox_feed(
-            cursor - timedelta(minutes=5) if cursor else None
-        )
+        since = cursor - timedelta(minutes=5) if cursor else None
+        await DeliverySync(engine.context()).fortnox_feed(since, since)
         await retry(world, engine, "fortnox")
         world.store.set_cursor("fortnox", "orders", started.isoformat())
         world.store.set_cursor("fortnox", "invoices", started.isoformat())

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from wfsync.domain import Article
 from wfsync.fortnox.mapping import article_from_fortnox
@@ -48,9 +49,10 @@ from wfsync.webcrm.mapping import (
 from wfsync.webcrm.params import new_catalogue_item
 
 if TYPE_CHECKING:
+    from wfsync.sync.cursors import Cursors
     from wfsync.webcrm.models import CatalogueItem
 
-__all__ = ["ArticleSync"]
+__all__ = ["KIND", "ArticleSync"]
 
 log = logging.getLogger("wfsync.sync.articles")
 KIND = "article"
@@ -58,6 +60,11 @@ KIND = "article"
 
 class ArticleSync:
     kind = KIND
+    #: One way: articles come from Fortnox. The catalogue has no feed of its own
+    #: (checked every Fortnox cycle); prices of another list than the pre-selected
+    #: one need the hourly sweep.
+    feeds: ClassVar[Mapping[str, tuple[str, ...]]] = {"fortnox": ("articles",)}
+    sweeps: ClassVar[frozenset[str]] = frozenset({"fortnox"})
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
@@ -191,7 +198,13 @@ class ArticleSync:
     def remember_created(self, number: str, item_id: int) -> None:
         self._created[number] = item_id
 
-    async def feed(self, since: datetime | None) -> None:
+    async def feed(self, source: str, cursors: Cursors) -> None:
+        """The changed articles, then the catalogue's check and the article list's scan."""
+        await self.changed(cursors["articles"].since())
+        await self.catalogue_check()
+        await self.scan()
+
+    async def changed(self, since: datetime | None) -> None:
         """Articles changed in Fortnox since ``since`` (None: all of them)."""
         for number, article in await self.listing(since):
             await self.handle(number, article)
@@ -247,7 +260,7 @@ class ArticleSync:
         for number, article in changed:
             await self.handle(number, article)
 
-    async def sweep(self) -> None:
+    async def sweep(self, source: str = "fortnox") -> None:
         """Hourly: with another price list than the pre-selected one, read the base
         price of every linked article from that list (one call each) — the list's
         ``SalesPrice`` cannot show it. With the pre-selected list the scan already

@@ -20,10 +20,10 @@ Decisions (docs/sync.md has the long form):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean, same
@@ -42,6 +42,7 @@ from wfsync.webcrm.params import organisation_update
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
+    from wfsync.sync.cursors import Cursors, FeedCursor
     from wfsync.webcrm.models import Organisation
 
 __all__ = ["KIND", "CustomerSync"]
@@ -69,6 +70,13 @@ class _PendingWrite:
 
 class CustomerSync:
     kind = KIND
+    #: Both systems have a customer feed; every customer edit shows in one of them,
+    #: so there is nothing to sweep.
+    feeds: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "webcrm": ("organisations",),
+        "fortnox": ("customers",),
+    }
+    sweeps: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
@@ -89,6 +97,52 @@ class CustomerSync:
         #: State and hashes of a feed page's links (one query, no snapshots decoded):
         #: an unchanged record is passed over without loading its link.
         self._heads: dict[tuple[str, str], LinkHead] = {}
+
+    # --- the feeds ----------------------------------------------------------------
+    async def feed(self, source: str, cursors: Cursors) -> None:
+        if source == "webcrm":
+            await self._webcrm_feed(cursors["organisations"])
+        else:
+            await self._fortnox_feed(cursors["customers"])
+
+    async def sweep(self, source: str) -> None:
+        """Nothing: see :attr:`sweeps`."""
+
+    async def _webcrm_feed(self, cursor: FeedCursor) -> None:
+        # The feed is read whole before anything is processed (offset pages by id: an
+        # edit behind the pages already read, while processing takes minutes, would be
+        # skipped for good once a newer stamp moves the cursor), then processed a page
+        # at a time with each page's links loaded in one query.
+        feed = self.ctx.webcrm.organisations.changed_since(cursor.since())
+        changed = [org async for org in feed]
+        size = self.ctx.settings.webcrm.page_size
+        for start in range(0, len(changed), size):
+            await self.webcrm_page(changed[start : start + size], cursor)
+
+    async def webcrm_page(self, page: list[Organisation], cursor: FeedCursor | None) -> None:
+        """One page of changed organisations, its links loaded in one query."""
+        self.preload_links("webcrm", [str(org.id) for org in page])
+        for org in page:
+            await self.handle_webcrm(org)
+            if cursor is not None:
+                cursor.observe(org.updated_at)  # parsed on each access: once
+        self.forget_links()
+
+    async def _fortnox_feed(self, cursor: FeedCursor) -> None:
+        """Read the changed customers, then their organisations in one query per 100,
+        merge each, and send the webCRM updates in one batch PATCH per 250."""
+        listed = self.ctx.fortnox.customers.list(lastmodified=cursor.since())
+        numbers = [c.customer_number async for c in listed]
+        records = [r for n in numbers if (r := await self.read_fortnox(n)) is not None]
+        await self.prefetch(records)
+        self.batch_writes = True
+        try:
+            for record in records:
+                await self.handle_fortnox(record.customer_number, record)
+            await self.flush()
+        finally:
+            self.batch_writes = False
+            self.forget_links()
 
     def preload_links(self, side: str, ids: Iterable[str]) -> None:
         """Load what a feed page needs of its records' links at once (one query per 500)."""

@@ -21,9 +21,9 @@ Rules (docs/deliveries.md has the long form):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from wfsync.domain import Delivery
 from wfsync.fortnox.delivery_mapping import (
@@ -64,6 +64,7 @@ from wfsync.webcrm.delivery_mapping import (
 
 if TYPE_CHECKING:
     from wfsync.state.records import Failure
+    from wfsync.sync.cursors import Cursors
     from wfsync.webcrm.models import Delivery as WebcrmDelivery
     from wfsync.webcrm.models import QuotationLine
 
@@ -80,6 +81,13 @@ def _header(record: Delivery) -> dict[str, Any]:
 
 class DeliverySync(DeliveryWriter):
     kind = KIND
+    #: Fortnox has two feeds (orders, invoices); webCRM's feed does not promise to
+    #: see a text-only line edit, hence the hourly sweep of the lines.
+    feeds: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "webcrm": ("deliveries",),
+        "fortnox": ("orders", "invoices"),
+    }
+    sweeps: ClassVar[frozenset[str]] = frozenset({"fortnox"})
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
@@ -117,6 +125,19 @@ class DeliverySync(DeliveryWriter):
         return link.state == "active"
 
     # --- feeds ----------------------------------------------------------------------
+    async def feed(self, source: str, cursors: Cursors) -> None:
+        if source == "fortnox":
+            await self.fortnox_feed(cursors["orders"].since(), cursors["invoices"].since())
+            return
+        # The feed returns the newest stamp it processed, or its start when idle: a
+        # start is not a processed record (after a settled window it lies just past
+        # the position, and observing it would unsettle the window).
+        cursor = cursors["deliveries"]
+        since = cursor.since()
+        newest = await self.webcrm_feed(since)
+        if newest is not None and (since is None or newest > since):
+            cursor.observe(newest)
+
     async def webcrm_feed(self, since: datetime | None) -> datetime | None:
         """Process deliveries changed in webCRM since ``since``; returns the newest
         ``UpdatedAt`` seen (the next cursor), or ``since`` if nothing came."""
@@ -132,19 +153,23 @@ class DeliverySync(DeliveryWriter):
                 newest = delivery.updated_at
         return newest
 
-    async def fortnox_feed(self, since: datetime | None) -> None:
-        """Process orders, then invoices, changed in Fortnox since ``since`` (orders
-        first, so an invoice made from an order finds the order's link)."""
-        orders = [o.document_number async for o in self.ctx.fortnox.orders.list(lastmodified=since)]
+    async def fortnox_feed(
+        self, orders_since: datetime | None, invoices_since: datetime | None
+    ) -> None:
+        """Process orders, then invoices, changed in Fortnox since their cursors' times
+        (orders first, so an invoice made from an order finds the order's link)."""
+        listed = self.ctx.fortnox.orders.list(lastmodified=orders_since)
+        orders = [o.document_number async for o in listed]
         for number in orders:
             await self.handle_fortnox("order", number)
         invoices = [
-            i.document_number async for i in self.ctx.fortnox.invoices.list(lastmodified=since)
+            i.document_number
+            async for i in self.ctx.fortnox.invoices.list(lastmodified=invoices_since)
         ]
         for number in invoices:
             await self.handle_fortnox("invoice", number)
 
-    async def sweep(self) -> None:
+    async def sweep(self, source: str = "fortnox") -> None:
         """Hourly: look at the lines of every active link for edits the feed cannot see.
 
         webCRM bumps a delivery's ``UpdatedAt`` when a line edit moves its totals
