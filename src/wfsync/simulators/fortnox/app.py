@@ -23,27 +23,28 @@ from wfsync.simulators.fortnox.auth import Authority
 from wfsync.simulators.fortnox.errors import ApiProblem, Code
 from wfsync.simulators.fortnox.routing import Call, Reply, Router
 from wfsync.simulators.fortnox.store import TenantStore
-from wfsync.simulators.kit import Fault, FaultPlan, LateRequests, RequestWindow, lifespan
+from wfsync.simulators.kit import (
+    Fault,
+    FaultPlan,
+    LateRequests,
+    RecordedRequest,
+    RequestLog,
+    RequestWindow,
+    lifespan,
+)
 
-__all__ = ["RecordedRequest", "SimulatorApp"]
+__all__ = ["FortnoxRequest", "RecordedRequest", "SimulatorApp"]
 
 WebSocketHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the simulator received (``status`` None = connection dropped)."""
+#: Fortnox's log keeps the query as a dict (tests read single parameters).
+FortnoxRequest = RecordedRequest[dict[str, str]]
 
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int | None
-    body: Any = None
-    client_id: str | None = None
 
-    @property
-    def is_write(self) -> bool:
-        return self.method != "GET" and self.path.startswith("/3/")
+def _is_write(method: str, path: str) -> bool:
+    """Any non-GET API call could change data; the token endpoint and consent do not."""
+    return method != "GET" and path.startswith("/3/")
 
 
 @dataclass
@@ -60,10 +61,16 @@ class SimulatorApp:
     #: 25", so a client hammering through 429s stays locked out).
     limiter: RequestWindow
     faults: FaultPlan
-    requests: list[RecordedRequest] = field(default_factory=list)
+    #: Every request, dropped connections included (status None); see :attr:`requests`.
+    log: RequestLog[dict[str, str]] = field(default_factory=lambda: RequestLog(_is_write))
     websocket: WebSocketHandler | None = None
     #: Requests that timed out for the client but will still be carried out.
     late: LateRequests = field(default_factory=LateRequests)
+
+    @property
+    def requests(self) -> list[FortnoxRequest]:
+        """The log's entries as a plain list, what ``sim.requests`` hands to tests."""
+        return self.log.entries
 
     async def land_due(self) -> int:
         """Carry out the late requests whose time has come; returns how many."""
@@ -152,16 +159,13 @@ class SimulatorApp:
                 parsed = json.loads(body)
             except (ValueError, UnicodeDecodeError):
                 parsed = body.decode("utf-8", "replace")
-        path = request.url.path
-        self.requests.append(
-            RecordedRequest(
-                request.method,
-                path,
-                dict(request.query_params),
-                status,
-                parsed,
-                getattr(request.state, "client_id", None),
-            )
+        self.log.record(
+            request.method,
+            request.url.path,
+            dict(request.query_params),
+            status,
+            body=parsed,
+            client_id=getattr(request.state, "client_id", None),
         )
 
 

@@ -7,16 +7,15 @@ another's, exactly as one transaction on the real server.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 
 from wfsync.simulators.fortnox.schema import parse_body, unwrap
 from wfsync.simulators.fortnox.store import TenantStore
+from wfsync.simulators.kit.routing import RouteTable
 
 __all__ = ["Call", "Handler", "Reply", "Route", "Router"]
 
@@ -49,8 +48,8 @@ Handler = Callable[..., Reply]
 
 @dataclass(frozen=True)
 class Route:
-    method: str
-    pattern: re.Pattern[str]
+    """What a matched template leads to: the handler and the scope it needs."""
+
     handler: Handler
     #: The OAuth scope the token must carry.
     scope: str
@@ -58,24 +57,22 @@ class Route:
 
 @dataclass
 class Router:
-    routes: list[Route] = field(default_factory=list)
+    """Fortnox's route table (under ``/3``) on the kit's: exact letter case, no
+    trailing slash (the app strips it), parameters decoded after matching."""
+
+    table: RouteTable[Route] = field(default_factory=lambda: RouteTable(decode_params=True))
 
     def add(self, method: str, template: str, scope: str, handler: Handler) -> None:
         """Register ``template`` such as ``/customers/{number}`` (under ``/3``)."""
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-        self.routes.append(Route(method, re.compile(f"^{regex}$"), handler, scope))
+        self.table.add(method, template, Route(handler, scope))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | bool:
         """The route and its decoded parameters for a percent-encoded ``path``.
 
-        False = no such path, True = the path exists but not for this method.
+        False = no such path, True = the path exists but not for this method
+        (Fortnox's 405 carries no ``Allow`` header, so which methods is not needed).
         """
-        path_exists = False
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if found is None:
-                continue
-            if route.method == method:
-                return route, {name: unquote(value) for name, value in found.groupdict().items()}
-            path_exists = True
-        return path_exists
+        resolved = self.table.resolve(method, path)
+        if isinstance(resolved, list):
+            return bool(resolved)
+        return resolved

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from wfsync.clock import Clock, SystemClock
 from wfsync.simulators.fortnox import actions
-from wfsync.simulators.fortnox.app import RecordedRequest, SimulatorApp
+from wfsync.simulators.fortnox.app import FortnoxRequest, SimulatorApp
 from wfsync.simulators.fortnox.articles import add_article_routes, create_article
 from wfsync.simulators.fortnox.auth import ALL_SCOPES, Authority
 from wfsync.simulators.fortnox.customers import add_customer_routes, create_customer
@@ -97,13 +97,13 @@ class FortnoxSimulator:
         return self.store.tenant_id
 
     @property
-    def requests(self) -> list[RecordedRequest]:
+    def requests(self) -> list[FortnoxRequest]:
         """Every request received, in order (method, path, query, status, body)."""
         return self.app.requests
 
-    def writes(self, path_prefix: str = "/3/") -> list[RecordedRequest]:
+    def writes(self, path_prefix: str = "/3/") -> list[FortnoxRequest]:
         """Recorded API requests that could change data (non-GET) under ``path_prefix``."""
-        return [r for r in self.requests if r.is_write and r.path.startswith(path_prefix)]
+        return self.app.log.writes(path_prefix)
 
     def register_client(
         self,

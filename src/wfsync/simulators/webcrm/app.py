@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import unquote_plus
 
 from starlette.requests import Request
@@ -18,7 +18,14 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from wfsync.clock import Clock, SystemClock
-from wfsync.simulators.kit import Fault, FaultPlan, LateRequests, lifespan
+from wfsync.simulators.kit import (
+    Fault,
+    FaultPlan,
+    LateRequests,
+    RecordedRequest,
+    RequestLog,
+    lifespan,
+)
 from wfsync.simulators.webcrm import (
     catalogue,
     deliveries,
@@ -39,23 +46,18 @@ from wfsync.simulators.webcrm.seed_data import sample_data
 from wfsync.simulators.webcrm.tenant import Tenant
 from wfsync.simulators.webcrm.ui import WebcrmUi
 
-__all__ = ["RecordedRequest", "WebcrmSimulator"]
+__all__ = ["RecordedRequest", "WebcrmRequest", "WebcrmSimulator"]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class RecordedRequest(NamedTuple):
-    """One request the simulator answered (``status`` 0 = no answer: a timeout)."""
+#: webCRM's log keeps the decoded query string (tests compare it whole).
+WebcrmRequest = RecordedRequest[str]
 
-    method: str
-    path: str
-    query: str
-    status: int
 
-    @property
-    def is_write(self) -> bool:
-        """A request that may change data (``/Auth`` logins excluded)."""
-        return self.method in WRITE_METHODS and not self.path.lower().startswith("/auth")
+def _is_write(method: str, path: str) -> bool:
+    """A request that may change data (``/Auth`` logins excluded)."""
+    return method in WRITE_METHODS and not path.lower().startswith("/auth")
 
 
 class WebcrmSimulator:
@@ -77,7 +79,8 @@ class WebcrmSimulator:
         self.auth = Authenticator(self.clock, self.rate_limiter)
         self.faults = FaultPlan(case_sensitive=False)
         self.hooks = HookRegistry(self.clock)
-        self.requests: list[RecordedRequest] = []
+        #: Every request answered or timed out (status 0); see :attr:`requests`.
+        self.log: RequestLog[str] = RequestLog(_is_write)
         #: Requests that timed out for the client but will still be carried out.
         self.late = LateRequests()
         self.ui = WebcrmUi(self.backend)
@@ -119,9 +122,14 @@ class WebcrmSimulator:
         load_seed(self.backend, source)
 
     @property
-    def writes(self) -> list[RecordedRequest]:
+    def requests(self) -> list[WebcrmRequest]:
+        """Every request in arrival order (method, path, query, status)."""
+        return self.log.entries
+
+    @property
+    def writes(self) -> list[WebcrmRequest]:
         """Recorded requests that could have changed data."""
-        return [request for request in self.requests if request.is_write]
+        return self.log.writes()
 
     # -- ASGI ---------------------------------------------------------------
 
@@ -142,7 +150,7 @@ class WebcrmSimulator:
             response = await self._respond(request, method, path)
             status = response.status_code
         finally:
-            self.requests.append(RecordedRequest(method, path, query, status))
+            self.log.record(method, path, query, status)
         await response(scope, receive, send)
         await self.hooks.deliver_automatically()
 
@@ -165,7 +173,7 @@ class WebcrmSimulator:
         for request in due:
             method, path = request.method.upper(), request.scope["path"]
             response = await self._handle(request, method, path)
-            self.requests.append(RecordedRequest(method, path, "", response.status_code))
+            self.log.record(method, path, "", response.status_code)
         return len(due)
 
     async def _handle(self, request: Request, method: str, path: str) -> Response:

@@ -4,13 +4,15 @@ webCRM's paths hang off the root with no version segment, and a 2019 client
 used lower-case paths successfully (reference §11), so templates match
 case-insensitively. An ``{id:int}`` segment only matches an int32, as an ASP.NET
 route constraint would; a path that matches a template but not the method is a
-405 with an ``Allow`` header, an unknown path an empty 404.
+405 with an ``Allow`` header, an unknown path an empty 404. The matching itself
+is the kit's :class:`~wfsync.simulators.kit.routing.RouteTable`; this module
+picks webCRM's options for it and keeps what only webCRM has (its calls, JSON
+bodies, paging).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from wfsync.simulators.kit.routing import RouteTable
 from wfsync.simulators.webcrm.errors import ApiProblem, BadRequest, UnsupportedMediaType
 
 __all__ = [
@@ -83,46 +86,17 @@ class Call:
 Handler = Callable[[Call], Awaitable[Response]]
 
 
-_INT = r"-?\d{1,10}"
-_PARAM = re.compile(r"\{(\w+)(?::(int))?\}")
-
-
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    pattern: re.Pattern[str]
-    int_params: tuple[str, ...]
-    handler: Handler
-
-    def match(self, path: str) -> dict[str, str] | None:
-        found = self.pattern.fullmatch(path)
-        if found is None:
-            return None
-        params = found.groupdict()
-        if any(not -(2**31) <= int(params[name]) < 2**31 for name in self.int_params):
-            return None
-        return params
-
-
 @dataclass
 class Router:
-    """Method + path template → handler, matched case-insensitively."""
+    """Method + path template → handler, on the kit's table: any letter case in
+    path and method, an optional trailing slash, ``{id:int}`` = int32."""
 
-    routes: list[_Route] = field(default_factory=list)
+    table: RouteTable[Handler] = field(
+        default_factory=lambda: RouteTable(case_insensitive=True, trailing_slash=True)
+    )
 
     def add(self, method: str, template: str, handler: Handler) -> None:
-        regex, int_params = "", []
-        position = 0
-        for param in _PARAM.finditer(template):
-            regex += re.escape(template[position : param.start()])
-            name, kind = param.group(1), param.group(2)
-            regex += f"(?P<{name}>{_INT if kind else '[^/]+'})"
-            if kind:
-                int_params.append(name)
-            position = param.end()
-        regex += re.escape(template[position:]) + "/?"
-        pattern = re.compile(regex, re.IGNORECASE)
-        self.routes.append(_Route(method.upper(), pattern, tuple(int_params), handler))
+        self.table.add(method.upper(), template, handler)
 
     def get(self, template: str, handler: Handler) -> None:
         self.add("GET", template, handler)
@@ -140,16 +114,9 @@ class Router:
         self.add("DELETE", template, handler)
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | list[str]:
-        """The matching handler and parameters, or the methods the path allows (maybe none)."""
-        allowed: list[str] = []
-        for route in self.routes:
-            params = route.match(path)
-            if params is None:
-                continue
-            if route.method == method.upper():
-                return route.handler, params
-            allowed.append(route.method)
-        return allowed
+        """The matching handler and parameters, or the methods the path allows (maybe
+        none: a 404; else a 405 whose ``Allow`` header lists them)."""
+        return self.table.resolve(method.upper(), path)
 
 
 @dataclass(frozen=True)
