@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
 from wfsync.domain.normalise import clean
-from wfsync.fortnox.mapping import customer_fields
+from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.fortnox.validation import FortnoxRegisters, customer_problems, load_registers
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
@@ -25,45 +25,36 @@ from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
 from wfsync.sync.matching import Candidate, CandidateIndex, Match
 from wfsync.sync.plan import Adopt, Create, Plan
-from wfsync.webcrm.mapping import organisation_fields
+from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
 from wfsync.webcrm.params import new_organisation, organisation_type
 
 if TYPE_CHECKING:
     from wfsync.fortnox.models import FortnoxCustomer
     from wfsync.webcrm.models import Organisation
 
-__all__ = ["CustomerCreator", "CustomerSide"]
+__all__ = ["CustomerCreator", "NewLink"]
 
 log = logging.getLogger("wfsync.sync.customers")
 KIND = "customer"
 
 
-class CustomerSide(Protocol):
-    """What the creator needs of the CustomerSync that owns it: the mapping and the
-    merge of a linked pair (so this module never imports the one that uses it)."""
+@dataclass(frozen=True)
+class NewLink:
+    """A link this module made that its owner must now merge in full, so what the
+    other side filled in (a Fortnox number) or holds crosses at once."""
 
-    ctx: SyncContext
-
-    def from_webcrm(self, org: Organisation) -> Customer: ...
-
-    def from_fortnox(self, record: FortnoxCustomer) -> Customer: ...
-
-    def synced_type(self, org: Organisation) -> bool: ...
-
-    async def reconcile(
-        self,
-        link: Link,
-        *,
-        org: Organisation | None = None,
-        fortnox_record: FortnoxCustomer | None = None,
-    ) -> None: ...
+    link: Link
+    org: Organisation | None
+    record: FortnoxCustomer | None
 
 
 class CustomerCreator:
-    def __init__(self, customers: CustomerSide) -> None:
-        self.customers = customers
-        self.ctx = customers.ctx
-        self.applier = Applier(customers.ctx)
+    """Gives an unlinked customer its link. It needs the run's context only; the merge
+    that follows a new link is its caller's (:class:`NewLink`)."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.applier = Applier(ctx)
         self._fortnox_index: CandidateIndex | None = None
         self._webcrm_index: CandidateIndex | None = None
         self._registers: FortnoxRegisters | None = None
@@ -105,8 +96,13 @@ class CustomerCreator:
         )
         return self._check_linked((await self.webcrm_index()).match(wanted), "webcrm")
 
+    # --- the mapping a create needs -------------------------------------------------
+    def from_webcrm(self, org: Organisation) -> Customer:
+        settings = self.ctx.settings
+        return customer_from_webcrm(org, settings.webcrm.custom_fields, settings.sync)
+
     def webcrm_candidate(self, org: Organisation) -> Candidate:
-        customer = self.customers.from_webcrm(org)
+        customer = self.from_webcrm(org)
         return Candidate(
             id=str(org.id),
             name=customer.name,
@@ -116,7 +112,7 @@ class CustomerCreator:
         )
 
     # --- webCRM organisation → Fortnox customer ------------------------------------
-    async def to_fortnox(self, org: Organisation, customer: Customer) -> None:
+    async def to_fortnox(self, org: Organisation, customer: Customer) -> NewLink | None:
         ctx = self.ctx
         key = str(org.id)
         ident = f"{customer.name or '(no name)'} (webCRM {key})"
@@ -139,15 +135,16 @@ class CustomerCreator:
         op: Create | Adopt = Create("fortnox")
         if match.outcome == "link" and match.candidate:
             op = Adopt(key, match.candidate.id, match.reason)
-        await self._make(Plan(KIND, ident, (op,)), _Making(key, ident, customer, org=org))
+        return await self._make(Plan(KIND, ident, (op,)), _Making(key, ident, customer, org=org))
 
-    async def _make(self, plan: Plan, making: _Making) -> None:
-        """The applier carries the plan out (or lists it); a new link is then merged in
-        full, so what the other side filled in or holds crosses at once."""
+    async def _make(self, plan: Plan, making: _Making) -> NewLink | None:
+        """The applier carries the plan out (or lists it); the new link, when it is to
+        be merged in full."""
         making.creator = self
         link = await self.applier.make(plan, making)
-        if link is not None and making.merge:
-            await self.customers.reconcile(link, org=making.org, fortnox_record=making.record)
+        if link is None or not making.merge:
+            return None
+        return NewLink(link, making.org, making.record)
 
     async def create_in_fortnox(self, making: _Making) -> Link:
         ctx, store, customer, key = self.ctx, self.ctx.store, making.customer, making.key
@@ -186,7 +183,7 @@ class CustomerCreator:
             for name, value in customer.values().items()
             if (value is None or isinstance(value, str)) and not clean(value)
         }
-        as_created = self.customers.from_fortnox(created).model_copy(update=filled)
+        as_created = customer_from_fortnox(created).model_copy(update=filled)
         with store.transaction():
             link = store.save_link(Link(id=None, kind=KIND, webcrm_id=key, fortnox_id=number))
             store_snapshots(store, link, webcrm=customer, fortnox=as_created, now=ctx.clock.now())
@@ -259,7 +256,7 @@ class CustomerCreator:
         )
 
     # --- Fortnox customer → webCRM organisation --------------------------------------
-    async def to_webcrm(self, record: FortnoxCustomer, customer: Customer) -> None:
+    async def to_webcrm(self, record: FortnoxCustomer, customer: Customer) -> NewLink | None:
         number = record.customer_number
         ident = f"{customer.name or '(no name)'} (Fortnox {number})"
         if not clean(customer.name):
@@ -277,7 +274,8 @@ class CustomerCreator:
         op: Create | Adopt = Create("webcrm")
         if match.outcome == "link" and match.candidate:
             op = Adopt(match.candidate.id, number, match.reason)
-        await self._make(Plan(KIND, ident, (op,)), _Making(number, ident, customer, record=record))
+        making = _Making(number, ident, customer, record=record)
+        return await self._make(Plan(KIND, ident, (op,)), making)
 
     async def create_in_webcrm(self, making: _Making) -> Link:
         ctx, store, number = self.ctx, self.ctx.store, making.key
@@ -300,7 +298,7 @@ class CustomerCreator:
             store_snapshots(
                 store,
                 link,
-                webcrm=self.customers.from_webcrm(org),
+                webcrm=self.from_webcrm(org),
                 fortnox=making.customer,
                 now=ctx.clock.now(),
             )
@@ -324,9 +322,9 @@ class CustomerCreator:
         ctx = self.ctx
         if making.org is None:
             org = await ctx.webcrm.organisations.get(int(op.webcrm_id))
-            if not self.customers.synced_type(org):
+            if (org.type or "") not in ctx.settings.sync.customer_types:
                 record = making.record
-                kind = self.customers.from_fortnox(record).kind if record else None
+                kind = customer_from_fortnox(record).kind if record else None
                 new_type = (
                     ctx.settings.sync.fortnox_private_type
                     if kind == "private"

@@ -33,7 +33,7 @@ from wfsync.state import Failure, Link
 from wfsync.state.store import LinkHead
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
-from wfsync.sync.customers.create import CustomerCreator
+from wfsync.sync.customers.create import CustomerCreator, NewLink
 from wfsync.sync.links import hash_of, store_snapshots
 from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
 from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_bases
@@ -82,7 +82,7 @@ class CustomerSync:
         self.ctx = ctx
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
-        self.creator = CustomerCreator(self)
+        self.creator = CustomerCreator(ctx)
         self.applier = Applier(ctx)
         #: Organisations read in this cycle (one ``/Queries … IN (…)`` per 100 ids), by id:
         #: a record already read is not read again before it is merged.
@@ -239,7 +239,7 @@ class CustomerSync:
                     self.ctx.report.count(KIND, "ignored")
                     self.applier.settle(Plan(KIND, key, inbox=(("webcrm", key),)))
                     return
-                await self.creator.to_fortnox(org, customer)
+                await self._merge_new(await self.creator.to_fortnox(org, customer))
                 return
             if not self.synced_type(org):
                 await self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
@@ -282,7 +282,7 @@ class CustomerSync:
                 if not customer.active:
                     self.ctx.report.count(KIND, "ignored")
                     return
-                await self.creator.to_webcrm(record, customer)
+                await self._merge_new(await self.creator.to_webcrm(record, customer))
                 return
             if link.state == "paused":
                 self.ctx.report.count(KIND, "paused")
@@ -294,6 +294,11 @@ class CustomerSync:
             await self.reconcile(link, fortnox_record=record)
 
     # --- the merge: a plan, carried out by the applier ------------------------------------
+    async def _merge_new(self, new: NewLink | None) -> None:
+        """A link just made is merged in full at once (the creator says when)."""
+        if new is not None:
+            await self.reconcile(new.link, org=new.org, fortnox_record=new.record)
+
     async def reconcile(
         self,
         link: Link,

@@ -38,6 +38,7 @@ from wfsync.fortnox.params import new_document
 from wfsync.state import Link
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed
+from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries.write import COMPLETE_SIDE, KIND, DeliveryWriter, Document
 from wfsync.sync.intents import create_with_intent, open_intents_for
 from wfsync.sync.plan import Adopt, Create, Plan
@@ -62,8 +63,9 @@ SORT_STEP = 10
 
 class DeliveryCreator:
     def __init__(self, deliveries: DeliveryWriter) -> None:
-        """``deliveries``: the DeliverySync that owns this creator, seen through its
-        write half (mapping, saving, reconcile), so this module never imports it."""
+        """``deliveries``: the write half of deliveries (mapping and saving a pair), the
+        one dependency besides the run's context. A link this creator adopts is
+        returned for its caller to merge: nothing here calls back up."""
         self.deliveries = deliveries
         self.ctx = deliveries.ctx
         self.applier = Applier(deliveries.ctx)
@@ -72,8 +74,6 @@ class DeliveryCreator:
     async def _fortnox_customer(self, organisation_id: int, ident: str) -> str | None:
         """The Fortnox customer number of the delivery's organisation, syncing the
         customer first if needed. None only in a dry run (the customer is planned)."""
-        from wfsync.sync.customers import CustomerSync
-
         ctx, store = self.ctx, self.ctx.store
         link = store.get_link("customer", webcrm_id=str(organisation_id))
         if link is None:
@@ -100,8 +100,6 @@ class DeliveryCreator:
         return link.fortnox_id
 
     async def _webcrm_organisation(self, customer_number: str | None, ident: str) -> int | None:
-        from wfsync.sync.customers import CustomerSync
-
         ctx, store = self.ctx, self.ctx.store
         if not customer_number:
             raise RecordFailed(f"{ident} has no customer", retry="on_change")
@@ -123,7 +121,11 @@ class DeliveryCreator:
         return int(link.webcrm_id)
 
     # --- webCRM delivery → Fortnox order or invoice ------------------------------------
-    async def from_webcrm(self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]) -> None:
+    async def from_webcrm(
+        self, delivery: WebcrmDelivery, lines: Sequence[QuotationLine]
+    ) -> Link | None:
+        """Copy a new webCRM delivery to Fortnox (its customer first), or adopt the
+        copy an interrupted run made; a link returned is for the caller to merge."""
         key = str(delivery.id)
         ident = f"webCRM delivery {key} ({delivery.description or 'no description'})"
         marker = fortnox_document_from_erp_id(delivery.field(ERP_ID_FIELD))
@@ -133,22 +135,21 @@ class DeliveryCreator:
             # short by the crash, so Fortnox's list is the one to keep.
             kind_: DocumentKind = "invoice" if origin == "invoice" else "order"
             plan = Plan(KIND, ident, (Adopt(key, number, fortnox_kind=kind_),))
-            await self._make(plan, _Making(self, key, ident, kind_, complete="fortnox"))
-            return
+            return await self._make(plan, _Making(self, key, ident, kind_, complete="fortnox"))
         customer_number = await self._fortnox_customer(delivery.organisation_id, ident)
         kind: DocumentKind = self.ctx.settings.sync.delivery_target
         record = self._dated(self.deliveries.from_webcrm(delivery, lines), kind, ident)
         making = _Making(self, key, ident, kind, complete="webcrm")
         making.webcrm, making.lines, making.record = delivery, lines, record
         making.partner = customer_number
-        await self._make(Plan(KIND, ident, (Create("fortnox", f"as a Fortnox {kind}"),)), making)
+        plan = Plan(KIND, ident, (Create("fortnox", f"as a Fortnox {kind}"),))
+        return await self._make(plan, making)
 
-    async def _make(self, plan: Plan, making: _Making) -> None:
-        """The applier carries the plan out (or lists it); an adopted pair is then
-        merged in full (what the interrupted run did not finish)."""
+    async def _make(self, plan: Plan, making: _Making) -> Link | None:
+        """The applier carries the plan out (or lists it); an adopted pair is returned,
+        to be merged in full (what the interrupted run did not finish)."""
         link = await self.applier.make(plan, making)
-        if link is not None and making.merge:
-            await self.deliveries.reconcile(link)
+        return link if making.merge else None
 
     async def create_in_fortnox(self, making: _Making) -> Link:
         ctx, store, kind = self.ctx, self.ctx.store, making.kind
@@ -236,7 +237,9 @@ class DeliveryCreator:
         return None
 
     # --- Fortnox order or invoice → webCRM delivery ---------------------------------------
-    async def from_fortnox(self, kind: str, document: Document, view: Delivery) -> None:
+    async def from_fortnox(self, kind: str, document: Document, view: Delivery) -> Link | None:
+        """Copy a new Fortnox order or invoice to webCRM (its customer first); a link
+        returned is for the caller to merge."""
         doc_kind: DocumentKind = "invoice" if kind == "invoice" else "order"
         number = document.document_number
         key = f"{doc_kind}-{number}"
@@ -244,7 +247,9 @@ class DeliveryCreator:
         organisation_id = await self._webcrm_organisation(document.customer_number, ident)
         making = _Making(self, key, ident, doc_kind, complete="fortnox")
         making.number, making.view, making.partner = number, view, organisation_id
-        await self._make(Plan(KIND, ident, (Create("webcrm", "as a webCRM delivery"),)), making)
+        return await self._make(
+            Plan(KIND, ident, (Create("webcrm", "as a webCRM delivery"),)), making
+        )
 
     async def create_in_webcrm(self, making: _Making) -> Link:
         ctx, store, key, ident = self.ctx, self.ctx.store, making.key, making.ident

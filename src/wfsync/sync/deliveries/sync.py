@@ -246,7 +246,8 @@ class DeliverySync(DeliveryWriter):
             lines = await ctx.webcrm.quotation_lines.for_delivery(delivery.id)
             link = ctx.store.get_link(KIND, webcrm_id=key)
             if link is None:
-                await self.creator.from_webcrm(delivery, lines)
+                if adopted := await self.creator.from_webcrm(delivery, lines):
+                    await self.reconcile(adopted)
                 return
             resuming = link.state == "paused"
             if resuming and (
@@ -287,7 +288,8 @@ class DeliverySync(DeliveryWriter):
                 if document.cancelled:
                     ctx.report.count(KIND, "ignored")
                     return
-                await self.creator.from_fortnox(kind, document, view)
+                if adopted := await self.creator.from_fortnox(kind, document, view):
+                    await self.reconcile(adopted)
                 return
             if link.state == "paused":
                 ctx.report.count(KIND, "paused")

@@ -82,10 +82,6 @@ class DeliveryWriter:
     ) -> Delivery:  # pragma: no cover - implemented by DeliverySync
         raise NotImplementedError
 
-    async def reconcile(self, link: Link) -> None:  # pragma: no cover - DeliverySync
-        """Merge a linked pair (the creator calls it after adopting a pair)."""
-        raise NotImplementedError
-
     # --- writing the merge ---------------------------------------------------------------
     def plan(self, link: Link, pair: DeliveryPair, *, resuming: bool = False) -> Plan:
         """The merged pair as a plan: a locked document sends nothing to Fortnox (and
