@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.scenario.sync.conftest import World
+from wfsync.sync.engine import SyncEngine
 
 
 async def test_import_of_300_customers_respects_both_rate_limits(world: World) -> None:
@@ -39,3 +42,42 @@ async def test_import_falls_back_to_single_creates_when_batch_is_refused(world: 
     assert len(world.store.links("customer")) == 5
     assert world.store.failures() == [] and world.store.open_intents() == []
     assert report.counts["customer.created_webcrm"] == 5
+
+
+async def test_import_spends_both_budgets_side_by_side(world: World) -> None:
+    """Customers (a Fortnox GET each) and articles (a webCRM create each) are imported
+    concurrently: catalogue creates begin while customer reads are still under way,
+    instead of waiting for the last of them."""
+    for n in range(60):
+        world.fortnox.ui.create_customer(Name=f"Samtidig {n:02d} AB")
+    for n in range(30):
+        world.fortnox.ui.create_article(ArticleNumber=f"S{n:02d}", Description=f"Vara {n}")
+
+    def customer_reads() -> int:
+        return sum(
+            r.method == "GET" and r.path.startswith("/3/customers/") for r in world.fortnox.requests
+        )
+
+    creates: list[int] = []  # Fortnox customer reads done when each catalogue create left
+
+    class Stamping(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=world.webcrm.app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and "linkeddata" in request.url.path.lower():
+                creates.append(customer_reads())
+            return await self.inner.handle_async_request(request)
+
+    async with SyncEngine.open(
+        world.settings,
+        clock=world.clock,
+        store=world.store,
+        fortnox_transport=httpx.ASGITransport(app=world.fortnox.app),
+        webcrm_transport=Stamping(),
+    ) as engine:
+        report = await engine.import_all()
+    assert report.counts["customer.created_webcrm"] == 60
+    assert report.counts["article.created_webcrm"] == 30
+    assert len(creates) == 30 and customer_reads() == 60
+    assert creates[0] < 60  # the first create did not wait for the last customer read
