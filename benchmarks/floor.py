@@ -38,6 +38,7 @@ from wfsync.sync.engine import SyncEngine
 FORTNOX_PAGE = 500
 WEBCRM_PAGE = 250
 WEBCRM_BUDGET = 250
+FORTNOX_BUDGET = 25
 COMPANY = "Kund – Företag"
 
 
@@ -119,9 +120,19 @@ def seed(world: World, customers: int, articles: int) -> list[str]:
     return numbers
 
 
+def window_seconds(calls: int, budget: int, window: float) -> float:
+    """The least time ``calls`` requests take under a sliding window of ``budget`` per
+    ``window`` seconds that starts empty: a full burst at once, then one more full
+    window for every further ``budget`` (the last request waits for its window)."""
+    return max(0, calls - 1) // budget * window
+
+
+def fortnox_seconds(calls: int) -> float:
+    return window_seconds(calls, FORTNOX_BUDGET, 5.0)
+
+
 def webcrm_seconds(calls: int) -> float:
-    """The time webCRM's budget (250 per 60 s, a full window at the start) imposes."""
-    return max(0.0, (calls - WEBCRM_BUDGET) / WEBCRM_BUDGET * 60)
+    return window_seconds(calls, WEBCRM_BUDGET, 60.0)
 
 
 async def import_rows(directory: Path, customers: int, articles: int) -> list[Row]:
@@ -143,9 +154,9 @@ async def import_rows(directory: Path, customers: int, articles: int) -> list[Ro
     # call), the catalogue read and one create per article (no batch endpoint).
     webcrm_floor = 3 + 2 * math.ceil(customers / WEBCRM_PAGE) + articles
     # The budgets are spent side by side: the slower vendor bounds the import.
-    floor_seconds = max((floor_calls - 25) / 5, webcrm_seconds(webcrm_floor), 0.0)
+    floor_seconds = max(fortnox_seconds(floor_calls), webcrm_seconds(webcrm_floor))
     # Naive: Fortnox's extra article reads, and the two vendors one after the other.
-    naive_seconds = max(0.0, (naive_calls - 25) / 5) + webcrm_seconds(webcrm_floor)
+    naive_seconds = fortnox_seconds(naive_calls) + webcrm_seconds(webcrm_floor)
     print(
         f"  import: {f_calls} Fortnox + {w_calls} webCRM calls, {seconds:.0f} virtual s, "
         f"429s during the import {throttled_import}, in the next command {throttled_after}"
