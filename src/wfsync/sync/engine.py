@@ -201,7 +201,8 @@ class SyncEngine:
 
     async def _direction(self, source: str, *, dry_run: bool) -> RunReport:
         """One direction: every entity's feeds of ``source`` in registry order, the
-        error inbox, the sweeps when due; then the cursors move, all together."""
+        error inbox, the sweeps when due; then the cursors move, all together (none
+        of them when a feed failed)."""
         if not self.imported:
             raise NotImportedError
         await self.verify_custom_fields(remember=not dry_run)
@@ -215,10 +216,23 @@ class SyncEngine:
                 for entity in entities.values()
                 for name in entity.feeds.get(source, ())
             }
+            # One entity's feed failing (its list endpoint down after retries) does not
+            # keep the others' feeds or the error inbox from their turn; the direction
+            # then fails with that error and its cursors stay put (re-read next time).
+            failed: WfsyncError | None = None
             for entity in entities.values():
-                if source in entity.feeds:
+                if source not in entity.feeds:
+                    continue
+                try:
                     await entity.feed(source, cursors)
+                except WfsyncError as exc:
+                    if exc.fatal_for_run:
+                        raise
+                    log.error("%s: the %s feed failed: %s", source, entity.kind, exc)
+                    failed = failed or exc
             await self._retry(ctx, source, entities)
+            if failed is not None:
+                raise failed
             sweeping = [entity for entity in entities.values() if source in entity.sweeps]
             if sweeping and self._sweep_due(source):
                 for entity in sweeping:

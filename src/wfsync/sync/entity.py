@@ -70,7 +70,8 @@ class EntitySync(Protocol):
 
 def registry(ctx: SyncContext) -> dict[str, EntitySync]:
     """The entities of one run, in dependence order."""
-    entities: list[EntitySync] = [CustomerSync(ctx), ArticleSync(ctx), DeliverySync(ctx)]
+    customers = CustomerSync(ctx)  # deliveries sync a missing customer through it
+    entities: list[EntitySync] = [customers, ArticleSync(ctx), DeliverySync(ctx, customers)]
     return {entity.kind: entity for entity in entities}
 
 

@@ -13,7 +13,8 @@ What it does (the spec's "import all active Fortnox customers at start-up"):
 4. brings every active Fortnox article into the product catalogue (inactive ones
    are read and left out) — side by side with steps 2–3: customers are bound by
    Fortnox's budget (a GET each), articles by webCRM's (a catalogue create each),
-   so the import takes the longer of the two, not their sum;
+   so the import takes the longer of the two, not their sum (a failure in one
+   lets the other finish before it is reported);
 5. sets every change feed's starting point: what changes after the import is
    handled by the next ``wfsync sync --once``; older documents are not brought
    over, and inactive Fortnox customers that were never linked are not created.
@@ -188,13 +189,11 @@ class Importer:
 
 
 async def _side_by_side(*steps: Awaitable[None]) -> None:
-    """Run ``steps`` concurrently. The first failure cancels the others and is raised
+    """Run ``steps`` concurrently and let each finish: a failure in one does not
+    cancel the other, which may be mid-way through a token refresh or a batch
+    create (work the product never interrupts). The first failure is then raised
     as itself, not inside an ExceptionGroup: the CLI turns it into its one line."""
-    tasks = [asyncio.ensure_future(step) for step in steps]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result

@@ -16,6 +16,7 @@ from tests.scenario.sync.test_deliveries_world import (
     prepare,
     rows,
 )
+from wfsync.http.errors import ServerError
 
 ROWS = [
     {"ArticleNumber": "A1", "OrderedQuantity": 2, "DeliveredQuantity": 2, "Price": 100},
@@ -184,3 +185,20 @@ async def test_faktura_delivery_edited_in_webcrm_updates_its_fortnox_order(world
     assert rows(order)[0][2] == Decimal(6) and rows(order)[1][1] == "Spik special"
     await cycle(world)
     assert world.last_writes == 0
+
+
+async def test_a_feed_that_fails_does_not_hold_back_the_other_feeds(world: World) -> None:
+    """Fortnox's article list is down for good: the Fortnox direction fails with that
+    error, but the order feed after it still brings a new order over, and the cursors
+    stay where they were (the next cycle reads the window again)."""
+    customer = await fortnox_customer(world)
+    number = world.fortnox.ui.create_order(customer, rows=ROWS, OrderDate="2026-11-18")
+    world.fortnox.faults.add("/3/articles", method="GET", status=503, times=None)
+    cursor = world.store.get_cursor("fortnox", "orders")
+    world.clock.advance(360)
+    async with world.engine() as engine:
+        with pytest.raises(ServerError):
+            await engine.sync_fortnox()
+    _, shown = only_delivery(world)
+    assert shown["DeliveryErpId"] == f"fortnox-order-{number}"
+    assert world.store.get_cursor("fortnox", "orders") == cursor

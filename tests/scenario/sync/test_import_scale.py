@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.scenario.sync.conftest import World
+from wfsync.http.errors import WfsyncError
 from wfsync.sync.engine import SyncEngine
 
 
@@ -81,3 +83,18 @@ async def test_import_spends_both_budgets_side_by_side(world: World) -> None:
     assert report.counts["article.created_webcrm"] == 30
     assert len(creates) == 30 and customer_reads() == 60
     assert creates[0] < 60  # the first create did not wait for the last customer read
+
+
+async def test_a_failing_article_step_lets_the_customer_step_finish(world: World) -> None:
+    """Fortnox's article list is down for good: the import fails with that error, but
+    only after the customers running beside the articles are all imported — nothing
+    is cut off mid-way (a token refresh or a batch create may be in flight)."""
+    for n in range(150):  # a Fortnox GET each: still running when the articles fail
+        world.fortnox.ui.create_customer(Name=f"Fortsatt {n:03d} AB")
+    world.fortnox.ui.create_article(ArticleNumber="F1", Description="Vara")
+    world.fortnox.faults.add("/3/articles", method="GET", status=503, times=None)
+    with pytest.raises(WfsyncError) as failed:
+        await world.import_all()
+    assert "503" in str(failed.value) or "unavailable" in str(failed.value).lower()
+    assert len(world.store.links("customer")) == 150
+    assert world.store.open_intents() == []

@@ -62,11 +62,14 @@ SORT_STEP = 10
 
 
 class DeliveryCreator:
-    def __init__(self, deliveries: DeliveryWriter) -> None:
+    def __init__(self, deliveries: DeliveryWriter, customers: CustomerSync) -> None:
         """``deliveries``: the write half of deliveries (mapping and saving a pair), the
         one dependency besides the run's context. A link this creator adopts is
-        returned for its caller to merge: nothing here calls back up."""
+        returned for its caller to merge: nothing here calls back up. ``customers``
+        syncs a delivery's customer first when it has no link yet (the run's own
+        instance, so its match index of the other side is read once per run)."""
         self.deliveries = deliveries
+        self.customers = customers
         self.ctx = deliveries.ctx
         self.applier = Applier(deliveries.ctx)
 
@@ -84,7 +87,7 @@ class DeliveryCreator:
                     f"Type {org.type or '(empty)'!r}, not one of the synced customer Types "
                     f"({', '.join(ctx.settings.sync.customer_types)}). Set the Type to sync it."
                 )
-            await CustomerSync(ctx).handle_webcrm(org)
+            await self.customers.handle_webcrm(org)
             link = store.get_link("customer", webcrm_id=str(organisation_id))
             if link is None:
                 if ctx.dry_run:
@@ -105,7 +108,7 @@ class DeliveryCreator:
             raise RecordFailed(f"{ident} has no customer", retry="on_change")
         link = store.get_link("customer", fortnox_id=customer_number)
         if link is None:
-            await CustomerSync(ctx).handle_fortnox(customer_number)
+            await self.customers.handle_fortnox(customer_number)
             link = store.get_link("customer", fortnox_id=customer_number)
             if link is None:
                 if ctx.dry_run:

@@ -40,6 +40,7 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import SyncContext
+from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries.create import DeliveryCreator
 from wfsync.sync.deliveries.write import (
     COMPLETE_SIDE,
@@ -89,12 +90,12 @@ class DeliverySync(DeliveryWriter):
     }
     sweeps: ClassVar[frozenset[str]] = frozenset({"fortnox"})
 
-    def __init__(self, ctx: SyncContext) -> None:
+    def __init__(self, ctx: SyncContext, customers: CustomerSync | None = None) -> None:
         self.ctx = ctx
         self.sync = ctx.settings.sync
         self.custom = ctx.settings.webcrm.custom_fields
         self.slots = ctx.settings.webcrm.catalogue
-        self.creator = DeliveryCreator(self)
+        self.creator = DeliveryCreator(self, customers or CustomerSync(ctx))
         self.applier = Applier(ctx)
         #: webCRM deliveries whose lines this run has already read.
         self.seen: set[str] = set()
