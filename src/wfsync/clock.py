@@ -100,7 +100,9 @@ class VirtualClock(FakeClock):
         super().__init__(start)
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
-        self._driving = False
+        #: The loop whose driver is queued (None: no driver). A clock reused on a new
+        #: loop (another ``asyncio.run``) starts a driver there.
+        self._driving: asyncio.AbstractEventLoop | None = None
 
     async def sleep(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
@@ -109,10 +111,12 @@ class VirtualClock(FakeClock):
             return
         self.slept.append(seconds)
         loop = asyncio.get_running_loop()
+        if not hasattr(loop, "_ready"):
+            raise RuntimeError("VirtualClock needs CPython's asyncio event loop")
         wake: asyncio.Future[None] = loop.create_future()
         heapq.heappush(self._sleepers, (self._elapsed + seconds, next(self._order), wake))
-        if not self._driving:
-            self._driving = True
+        if self._driving is not loop:
+            self._driving = loop
             loop.call_soon(self._drive, loop)
         await wake
 
@@ -126,7 +130,7 @@ class VirtualClock(FakeClock):
         while self._sleepers and self._sleepers[0][2].done():
             heapq.heappop(self._sleepers)  # a cancelled sleeper
         if not self._sleepers:
-            self._driving = False
+            self._driving = None
             return
         due = self._sleepers[0][0]
         self._elapsed = max(self._elapsed, due)

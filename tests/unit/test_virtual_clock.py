@@ -56,3 +56,21 @@ async def test_two_virtual_clocks_in_one_loop_both_advance() -> None:
     stale = asyncio.ensure_future(left.sleep(10_000))
     assert await asyncio.wait_for(_waits(right, 3, 1.0), timeout=5) == [1.0, 2.0, 3.0]
     stale.cancel()
+
+
+def test_a_clock_outlives_its_event_loop() -> None:
+    """A run that ended with a sleeper still parked does not stall the next run."""
+    clock = VirtualClock()
+
+    async def leave_a_sleeper() -> None:
+        parked = asyncio.ensure_future(clock.sleep(50))
+        await asyncio.sleep(0)
+        assert not parked.done()
+
+    asyncio.run(leave_a_sleeper())
+
+    async def sleep_again() -> float:
+        await asyncio.wait_for(clock.sleep(1), timeout=5)
+        return clock.monotonic()
+
+    assert asyncio.run(sleep_again()) >= 1.0
