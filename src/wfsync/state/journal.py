@@ -162,9 +162,13 @@ class Journal(UnitOfWork):
             session.refresh(row)  # values read back as stored JSON (Decimal -> str)
             return _conflict(row)
 
-    def conflicts(self, *, include_acknowledged: bool = False) -> list[Conflict]:
-        """Newest first."""
+    def conflicts(
+        self, *, include_acknowledged: bool = False, link_id: int | None = None
+    ) -> list[Conflict]:
+        """Newest first; with ``link_id``, only that link's."""
         stmt = sa.select(ConflictRow).order_by(ConflictRow.created_at.desc(), ConflictRow.id.desc())
+        if link_id is not None:
+            stmt = stmt.where(ConflictRow.link_id == link_id)
         if not include_acknowledged:
             stmt = stmt.where(ConflictRow.acknowledged.is_(False))
         with self._read() as session:

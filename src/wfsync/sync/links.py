@@ -74,7 +74,8 @@ def record_conflicts(store: StateStore, link: Link, conflicts: Sequence[FieldCon
     if not conflicts:
         return  # the common case: no read of the conflict table at all
     recorded = {
-        (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value)) for c in store.conflicts()
+        (c.link_id, c.field, str(c.webcrm_value), str(c.fortnox_value))
+        for c in store.conflicts(link_id=link.id)
     }
     for conflict in conflicts:
         if (link.id, conflict.field, str(conflict.webcrm), str(conflict.fortnox)) in recorded:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from wfsync.clock import FakeClock
-from wfsync.state import RecordNotFoundError, StateStore
+from wfsync.state import Link, RecordNotFoundError, StateStore
 
 # ---- runs -------------------------------------------------------------------
 
@@ -170,6 +170,16 @@ def test_acknowledged_conflicts_leave_the_default_list(store: StateStore, clock:
     assert [c.id for c in store.conflicts(include_acknowledged=True)] == [newer, older]
     with pytest.raises(RecordNotFoundError):
         store.acknowledge_conflict(newer + 100)
+
+
+def test_conflicts_of_one_link(store: StateStore) -> None:
+    """Recording a link's conflicts reads only that link's, not the whole table."""
+    first = store.save_link(Link(id=None, kind="customer", webcrm_id="101", fortnox_id="1"))
+    second = store.save_link(Link(id=None, kind="customer", webcrm_id="102", fortnox_id="2"))
+    mine = record_name_conflict(store, link_id=first.id)
+    record_name_conflict(store, link_id=second.id, webcrm_id="102", fortnox_id="2")
+    assert [c.id for c in store.conflicts(link_id=first.id)] == [mine]
+    assert len(store.conflicts()) == 2
 
 
 def test_conflict_winner_must_be_a_side(store: StateStore) -> None:
