@@ -18,7 +18,7 @@ import contextlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -30,6 +30,8 @@ from wfsync.sync.deliveries import DeliverySync
 from wfsync.sync.engine import SyncEngine
 from wfsync.sync.intents import SETTLE
 from wfsync.sync.lines import same_lines
+from wfsync.sync.merge import Side
+from wfsync.sync.plan import pending_values
 
 __all__ = ["Chaos", "Killed"]
 
@@ -89,7 +91,8 @@ class Edit:
     value: Any
     at: int  #: index of the edit, for ordering
     #: Typed back to the value the sync last recorded for this side before any
-    #: cycle saw the edits in between: no sync can tell it from no edit at all.
+    #: cycle saw the edits in between, or to the value an unconfirmed write of ours
+    #: carried there: no sync can tell it from no edit (or from that write) at all.
     put_back: bool = False
 
 
@@ -213,6 +216,10 @@ class Chaos:
             (link.webcrm_snapshot if side == "webcrm" else link.fortnox_snapshot) if link else None
         )
         put_back = snapshot is not None and same(name, snapshot.get(name), value)
+        # The value a write of ours whose answer was lost carried to this side: typed
+        # by a person, it reads exactly as that write having landed (docs/sync.md).
+        unconfirmed = pending_values(link.extra, cast(Side, side)).get(name, []) if link else []
+        put_back = put_back or any(same(name, sent, value) for sent in unconfirmed)
         self.edits.append(Edit(side, "customer", ident, name, value, len(self.edits), put_back))
 
     def _webcrm_new_org(self) -> None:
