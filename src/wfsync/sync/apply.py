@@ -29,7 +29,7 @@ returns the new link (a dry run lists it instead, once per pair).
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from wfsync.state import Link
 from wfsync.sync.context import RecordFailed, SyncContext
@@ -48,7 +48,7 @@ from wfsync.sync.plan import (
     with_pending,
 )
 
-__all__ = ["Applier", "Maker", "Writer"]
+__all__ = ["Applier", "Creator", "Maker", "Writer", "carry_out"]
 
 log = logging.getLogger("wfsync.sync.apply")
 
@@ -81,6 +81,28 @@ class Maker(Protocol):
     async def make(self, op: Create | Adopt) -> Link:
         """Carry the create or adoption out; the new link, saved with its snapshots."""
         ...
+
+
+M = TypeVar("M", contravariant=True)
+
+
+class Creator(Protocol[M]):
+    """An entity's creates and adoptions, each given the record on its way (``M``)."""
+
+    async def adopt(self, op: Adopt, making: M) -> Link: ...
+
+    async def create_in_fortnox(self, making: M) -> Link: ...
+
+    async def create_in_webcrm(self, making: M) -> Link: ...
+
+
+async def carry_out(creator: Creator[M], op: Create | Adopt, making: M) -> Link:
+    """A :class:`Maker`'s ``make``: the create on the op's side, or the adoption."""
+    if isinstance(op, Adopt):
+        return await creator.adopt(op, making)
+    if op.side == "fortnox":
+        return await creator.create_in_fortnox(making)
+    return await creator.create_in_webcrm(making)
 
 
 class Applier:

@@ -19,7 +19,7 @@ from wfsync.fortnox.mapping import customer_fields, customer_from_fortnox
 from wfsync.fortnox.validation import FortnoxRegisters, customer_problems, load_registers
 from wfsync.http.errors import NotFoundError, ValidationError
 from wfsync.state import Link
-from wfsync.sync.apply import Applier
+from wfsync.sync.apply import Applier, carry_out
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.intents import create_with_intent
 from wfsync.sync.links import store_snapshots
@@ -368,8 +368,4 @@ class _Making:
         return []
 
     async def make(self, op: Create | Adopt) -> Link:
-        if isinstance(op, Adopt):
-            return await self.creator.adopt(op, self)
-        if op.side == "fortnox":
-            return await self.creator.create_in_fortnox(self)
-        return await self.creator.create_in_webcrm(self)
+        return await carry_out(self.creator, op, self)

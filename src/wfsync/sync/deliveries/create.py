@@ -36,7 +36,7 @@ from wfsync.fortnox.delivery_mapping import (
 )
 from wfsync.fortnox.params import new_document
 from wfsync.state import Link
-from wfsync.sync.apply import Applier
+from wfsync.sync.apply import Applier, carry_out
 from wfsync.sync.context import RecordFailed
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.deliveries.write import COMPLETE_SIDE, KIND, DeliveryWriter, Document
@@ -374,8 +374,4 @@ class _Making:
         return []
 
     async def make(self, op: Create | Adopt) -> Link:
-        if isinstance(op, Adopt):
-            return await self.creator.adopt(op, self)
-        if op.side == "fortnox":
-            return await self.creator.create_in_fortnox(self)
-        return await self.creator.create_in_webcrm(self)
+        return await carry_out(self.creator, op, self)
