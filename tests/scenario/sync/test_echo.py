@@ -1,0 +1,21 @@
+"""Our own write to a Fortnox customer comes back through Fortnox's lastmodified
+feed and must be read: the list row cannot tell it from a person's edit made
+right after it, and that edit must cross in the very next cycle."""
+
+from __future__ import annotations
+
+from tests.scenario.sync.conftest import World
+
+COMPANY = "Kund – Företag"
+
+
+async def test_an_edit_right_after_our_write_crosses_in_the_next_cycle(world: World) -> None:
+    org, number = await world.linked_customer(OrganisationName="Eko AB", OrganisationType=COMPANY)
+    world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
+    await world.sync()  # our write to Fortnox
+    assert world.fortnox.ui.customer(number)["Phone1"] == "08-555 12 12"
+    world.fortnox.ui.update_customer(number, WWW="www.eko.se")  # a person, at once
+    await world.sync(minutes=0.5)  # `wfsync sync --once` run straight after
+    shown = world.webcrm.ui.organisation(org)
+    assert shown["OrganisationWww"] == "www.eko.se"
+    assert shown["OrganisationTelephone"] == "08-555 12 12"
