@@ -3,8 +3,9 @@
 Thousands of random human edits on both simulators — customers, Types in and
 out of the synced ones, inactive customers, price changes, deliveries and
 lines, invoicing and booking — with injected 429/5xx/timeouts, answers lost
-after the server acted, creates that land minutes late, malformed bodies and
-runs killed at random requests; then quiet cycles. Judged on both sides by
+after the server acted, dropped connections (before or after it acted), 401s,
+creates that land minutes late, malformed bodies and runs killed at random
+requests; then quiet cycles. Judged on both sides by
 ``tests/chaos.py``: equal per the mapping, no lost edit, no duplicate, no write
 to a booked invoice or to Fortnox articles/prices, zero writes when quiet.
 

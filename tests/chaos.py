@@ -386,12 +386,17 @@ class Chaos:
             else:
                 self._arm_webcrm()
 
+    def _coin(self) -> bool:
+        return self.rng.random() < 0.5
+
     def _arm_fortnox(self) -> None:
         path = self.rng.choice(["/3/customers", "/3/orders", "/3/invoices", "/3/articles", "/3/"])
         method = self.rng.choice(["GET", "POST", "PUT", None])
-        kind = self.rng.choice(["429", "503", "timeout", "lost", "late", "malformed"])
+        kind = self.rng.choice(
+            ["429", "503", "timeout", "lost", "late", "malformed", "disconnect", "401"]
+        )
         faults = self.world.fortnox.faults
-        if kind in ("429", "503"):
+        if kind in ("429", "503", "401"):
             faults.add(path, method=method, status=int(kind), times=self.rng.randint(1, 3))
         elif kind == "timeout":
             faults.add(path, method=method, timeout=True)
@@ -400,20 +405,24 @@ class Chaos:
         elif kind == "late":  # a create that lands after we gave up on it
             path = self.rng.choice(["/3/customers", "/3/orders"])
             faults.add(path, method="POST", timeout=True, land_after=self.rng.randint(5, 540))
+        elif kind == "disconnect":  # the connection drops, before or after the server acted
+            faults.add(path, method=method, disconnect=True, after_processing=self._coin())
         else:
             faults.add(path, method=method, malformed="<html><h1>502 Bad Gateway</h1></html>")
 
     def _arm_webcrm(self) -> None:
         path = self.rng.choice(["/Organisations", "/Deliveries", "/QuotationLines", "/Queries"])
         method = self.rng.choice(["GET", "POST", "PUT", "PATCH", None])
-        kind = self.rng.choice(["429", "503", "timeout", "lost", "late"])
+        kind = self.rng.choice(["429", "503", "timeout", "lost", "late", "disconnect", "401"])
         faults = self.world.webcrm.faults
-        if kind in ("429", "503"):
+        if kind in ("429", "503", "401"):
             faults.add(path, method=method, status=int(kind), times=self.rng.randint(1, 3))
         elif kind == "timeout":
             faults.add(path, method=method, timeout=True)
         elif kind == "lost":
             faults.add(path, method=method, timeout=True, after_processing=True)
+        elif kind == "disconnect":
+            faults.add(path, method=method, disconnect=True, after_processing=self._coin())
         else:  # a create that lands after we gave up on it
             path = self.rng.choice(["/Organisations", "/Deliveries"])
             faults.add(path, method="POST", timeout=True, land_after=self.rng.randint(5, 540))
