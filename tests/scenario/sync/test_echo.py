@@ -4,7 +4,10 @@ right after it, and that edit must cross in the very next cycle."""
 
 from __future__ import annotations
 
+import httpx
+
 from tests.scenario.sync.conftest import World
+from wfsync.sync.engine import SyncEngine
 
 COMPANY = "Kund – Företag"
 
@@ -16,6 +19,40 @@ async def test_an_edit_right_after_our_write_crosses_in_the_next_cycle(world: Wo
     assert world.fortnox.ui.customer(number)["Phone1"] == "08-555 12 12"
     world.fortnox.ui.update_customer(number, WWW="www.eko.se")  # a person, at once
     await world.sync(minutes=0.5)  # `wfsync sync --once` run straight after
+    shown = world.webcrm.ui.organisation(org)
+    assert shown["OrganisationWww"] == "www.eko.se"
+    assert shown["OrganisationTelephone"] == "08-555 12 12"
+
+
+async def test_an_edit_between_our_read_and_our_write_is_not_taken_for_synced(
+    world: World,
+) -> None:
+    """A person edits another field of the Fortnox customer while our update is on
+    its way: Fortnox's answer carries their edit, and it must still reach webCRM
+    (recording the answer whole as the synced state would hide it for good)."""
+    org, number = await world.linked_customer(OrganisationName="Eko AB", OrganisationType=COMPANY)
+    world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
+
+    class PersonTypesMeanwhile(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=world.fortnox.app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "PUT" and request.url.path == f"/3/customers/{number}":
+                world.fortnox.ui.update_customer(number, WWW="www.eko.se")
+            return await self.inner.handle_async_request(request)
+
+    world.clock.advance(360)
+    async with SyncEngine.open(
+        world.settings,
+        clock=world.clock,
+        store=world.store,
+        fortnox_transport=PersonTypesMeanwhile(),
+        webcrm_transport=httpx.ASGITransport(app=world.webcrm.app),
+    ) as engine:
+        await engine.sync_webcrm()
+    assert world.fortnox.ui.customer(number)["WWW"] == "www.eko.se"
+    await world.sync()
     shown = world.webcrm.ui.organisation(org)
     assert shown["OrganisationWww"] == "www.eko.se"
     assert shown["OrganisationTelephone"] == "08-555 12 12"

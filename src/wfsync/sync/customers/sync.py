@@ -535,7 +535,19 @@ class _PairWriter:
             payload = customer_fields(self.merged, self.result.to_fortnox, create=False)
             if payload:
                 updated = await ctx.fortnox.customers.update(self.fortnox_id, payload)
-                self.written_fortnox = customers.from_fortnox(updated)
+                # The answer is the synced state of the fields we wrote only. Any other
+                # field keeps the value the merge read: one a person changed between
+                # that read and this write shows in the answer, and is theirs to carry
+                # over next cycle — taken for synced, it would never reach webCRM.
+                answer = customers.from_fortnox(updated)
+                read = self.written_fortnox
+                self.written_fortnox = answer.model_copy(
+                    update={
+                        name: getattr(read, name)
+                        for name in CUSTOMER_FIELDS
+                        if name not in self.result.to_fortnox
+                    }
+                )
                 ctx.report.count(KIND, "updated_fortnox")
             return True
         changes = customers.webcrm_changes(self.org, self.merged, self.result.to_webcrm)
