@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from tests.scenario.sync.conftest import World
 from tests.scenario.sync.test_deliveries_world import (
     add_line,
@@ -18,6 +20,7 @@ from tests.scenario.sync.test_deliveries_world import (
     rows,
     sweep,
 )
+from wfsync.sync.engine import SyncEngine
 
 
 async def synced_order(world: World) -> tuple[int, list[int], str]:
@@ -209,3 +212,38 @@ async def test_echo_of_our_own_write_is_not_written_back(world: World) -> None:
         "9",
         9,
     )
+
+
+async def test_a_fortnox_edit_made_while_our_order_update_travels_still_crosses(
+    world: World,
+) -> None:
+    """A person edits the order's remarks while our update of its delivery date is on
+    its way: Fortnox's answer carries their text, and it must reach webCRM next cycle
+    rather than be taken for synced."""
+    delivery, _, number = await synced_order(world)
+    world.webcrm.ui.update_delivery(delivery, DeliveryCustom2="2026-12-24")
+
+    class PersonTypesMeanwhile(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=world.fortnox.app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "PUT" and request.url.path == f"/3/orders/{number}":
+                world.fortnox.ui.update_order(number, Remarks="Skrivet under tiden")
+            return await self.inner.handle_async_request(request)
+
+    world.clock.advance(360)
+    async with SyncEngine.open(
+        world.settings,
+        clock=world.clock,
+        store=world.store,
+        fortnox_transport=PersonTypesMeanwhile(),
+        webcrm_transport=httpx.ASGITransport(app=world.webcrm.app),
+    ) as engine:
+        await engine.sync_webcrm()
+    assert world.fortnox.ui.order(number)["DeliveryDate"] == "2026-12-24"
+    await cycle(world)
+    shown = world.webcrm.ui.delivery(delivery)
+    assert shown["DeliveryMemo"] == "Skrivet under tiden"
+    assert shown["DeliveryCustom2"] == "2026-12-24"
+    await assert_quiet(world)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -247,10 +247,13 @@ class PairWriter:
                 number = pair.link.fortnox_id or ""
                 if pair.kind == "order":
                     order = await ctx.fortnox.orders.update(number, payload)
-                    self.written_fortnox = delivery_from_order(order)
+                    answer = delivery_from_order(order)
                 else:
                     invoice = await ctx.fortnox.invoices.update(number, payload)
-                    self.written_fortnox = delivery_from_invoice(invoice)
+                    answer = delivery_from_invoice(invoice)
+                self.written_fortnox = _written_part(
+                    answer, pair.fortnox_now, pair.header.to_fortnox, pair.lines.fortnox_changed
+                )
                 ctx.report.count(KIND, "updated_fortnox")
             return True
         if pair.header.to_webcrm:
@@ -301,3 +304,15 @@ class PairWriter:
         self.deliveries.save(
             link, webcrm=written_webcrm, fortnox=self.written_fortnox, line_ids=self.line_ids
         )
+
+
+def _written_part(
+    answer: Delivery, read: Delivery, fields: Iterable[str], rows_written: bool
+) -> Delivery:
+    """Fortnox's answer as the synced state of what we wrote only; every other field
+    (and the rows, when not written) keeps the value the merge read. A person's edit
+    made between that read and our write shows in the answer and must stay a change
+    for the next cycle to carry over, not be taken for synced."""
+    written = set(fields) | ({"lines"} if rows_written else set())
+    kept = {name: getattr(read, name) for name in Delivery.model_fields if name not in written}
+    return answer.model_copy(update=kept)
