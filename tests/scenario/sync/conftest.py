@@ -6,7 +6,7 @@ real PostgreSQL server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,12 +64,14 @@ class World:
         )
 
     @asynccontextmanager
-    async def engine(self) -> AsyncIterator[SyncEngine]:
+    async def engine(
+        self, *, fortnox_transport: httpx.AsyncBaseTransport | None = None
+    ) -> AsyncIterator[SyncEngine]:
         async with SyncEngine.open(
             self.settings,
             clock=self.clock,
             store=self.store,
-            fortnox_transport=httpx.ASGITransport(app=self.fortnox.app),
+            fortnox_transport=fortnox_transport or httpx.ASGITransport(app=self.fortnox.app),
             webcrm_transport=httpx.ASGITransport(app=self.webcrm.app),
         ) as engine:
             yield engine
@@ -138,3 +140,17 @@ def world(request: pytest.FixtureRequest, state_url: str, clock: FakeClock) -> I
         yield world
     finally:
         world.store.close()
+
+
+class PersonMeanwhile(httpx.AsyncBaseTransport):
+    """Fortnox, where a person makes an edit (``edit()``) just as our request to
+    ``method path`` arrives: the race no version stamp guards against."""
+
+    def __init__(self, world: World, method: str, path: str, edit: Callable[[], object]) -> None:
+        self.inner = httpx.ASGITransport(app=world.fortnox.app)
+        self.method, self.path, self.edit = method, path, edit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == self.method and request.url.path == self.path:
+            self.edit()
+        return await self.inner.handle_async_request(request)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from tests.scenario.sync.conftest import World
+from tests.scenario.sync.conftest import PersonMeanwhile, World
 from tests.scenario.sync.test_deliveries_world import (
     add_line,
     customer_org,
@@ -20,7 +18,6 @@ from tests.scenario.sync.test_deliveries_world import (
     rows,
     sweep,
 )
-from wfsync.sync.engine import SyncEngine
 
 
 async def synced_order(world: World) -> tuple[int, list[int], str]:
@@ -223,23 +220,14 @@ async def test_a_fortnox_edit_made_while_our_order_update_travels_still_crosses(
     delivery, _, number = await synced_order(world)
     world.webcrm.ui.update_delivery(delivery, DeliveryCustom2="2026-12-24")
 
-    class PersonTypesMeanwhile(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.ASGITransport(app=world.fortnox.app)
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "PUT" and request.url.path == f"/3/orders/{number}":
-                world.fortnox.ui.update_order(number, Remarks="Skrivet under tiden")
-            return await self.inner.handle_async_request(request)
-
+    meanwhile = PersonMeanwhile(
+        world,
+        "PUT",
+        f"/3/orders/{number}",
+        lambda: world.fortnox.ui.update_order(number, Remarks="Skrivet under tiden"),
+    )
     world.clock.advance(360)
-    async with SyncEngine.open(
-        world.settings,
-        clock=world.clock,
-        store=world.store,
-        fortnox_transport=PersonTypesMeanwhile(),
-        webcrm_transport=httpx.ASGITransport(app=world.webcrm.app),
-    ) as engine:
+    async with world.engine(fortnox_transport=meanwhile) as engine:
         await engine.sync_webcrm()
     assert world.fortnox.ui.order(number)["DeliveryDate"] == "2026-12-24"
     await cycle(world)

@@ -4,10 +4,7 @@ right after it, and that edit must cross in the very next cycle."""
 
 from __future__ import annotations
 
-import httpx
-
-from tests.scenario.sync.conftest import World
-from wfsync.sync.engine import SyncEngine
+from tests.scenario.sync.conftest import PersonMeanwhile, World
 
 COMPANY = "Kund – Företag"
 
@@ -33,23 +30,14 @@ async def test_an_edit_between_our_read_and_our_write_is_not_taken_for_synced(
     org, number = await world.linked_customer(OrganisationName="Eko AB", OrganisationType=COMPANY)
     world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
 
-    class PersonTypesMeanwhile(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.ASGITransport(app=world.fortnox.app)
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "PUT" and request.url.path == f"/3/customers/{number}":
-                world.fortnox.ui.update_customer(number, WWW="www.eko.se")
-            return await self.inner.handle_async_request(request)
-
+    meanwhile = PersonMeanwhile(
+        world,
+        "PUT",
+        f"/3/customers/{number}",
+        lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),
+    )
     world.clock.advance(360)
-    async with SyncEngine.open(
-        world.settings,
-        clock=world.clock,
-        store=world.store,
-        fortnox_transport=PersonTypesMeanwhile(),
-        webcrm_transport=httpx.ASGITransport(app=world.webcrm.app),
-    ) as engine:
+    async with world.engine(fortnox_transport=meanwhile) as engine:
         await engine.sync_webcrm()
     assert world.fortnox.ui.customer(number)["WWW"] == "www.eko.se"
     await world.sync()
