@@ -65,14 +65,17 @@ class World:
 
     @asynccontextmanager
     async def engine(
-        self, *, fortnox_transport: httpx.AsyncBaseTransport | None = None
+        self,
+        *,
+        fortnox_transport: httpx.AsyncBaseTransport | None = None,
+        webcrm_transport: httpx.AsyncBaseTransport | None = None,
     ) -> AsyncIterator[SyncEngine]:
         async with SyncEngine.open(
             self.settings,
             clock=self.clock,
             store=self.store,
             fortnox_transport=fortnox_transport or httpx.ASGITransport(app=self.fortnox.app),
-            webcrm_transport=httpx.ASGITransport(app=self.webcrm.app),
+            webcrm_transport=webcrm_transport or httpx.ASGITransport(app=self.webcrm.app),
         ) as engine:
             yield engine
             self.calls.append(
@@ -143,14 +146,18 @@ def world(request: pytest.FixtureRequest, state_url: str, clock: FakeClock) -> I
 
 
 class PersonMeanwhile(httpx.AsyncBaseTransport):
-    """Fortnox, where a person makes an edit (``edit()``) just as our request to
-    ``method path`` arrives: the race no version stamp guards against."""
+    """A simulator (``app``) where a person makes an edit (``edit()``) just as our
+    ``nth`` request to ``method path`` arrives: a race mid-run."""
 
-    def __init__(self, world: World, method: str, path: str, edit: Callable[[], object]) -> None:
-        self.inner = httpx.ASGITransport(app=world.fortnox.app)
-        self.method, self.path, self.edit = method, path, edit
+    def __init__(
+        self, app: Any, method: str, path: str, edit: Callable[[], object], nth: int = 1
+    ) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.method, self.path, self.edit, self.left = method, path, edit, nth
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == self.method and request.url.path == self.path:
-            self.edit()
+            self.left -= 1
+            if self.left == 0:
+                self.edit()
         return await self.inner.handle_async_request(request)

@@ -221,7 +221,7 @@ async def test_a_fortnox_edit_made_while_our_order_update_travels_still_crosses(
     world.webcrm.ui.update_delivery(delivery, DeliveryCustom2="2026-12-24")
 
     meanwhile = PersonMeanwhile(
-        world,
+        world.fortnox.app,
         "PUT",
         f"/3/orders/{number}",
         lambda: world.fortnox.ui.update_order(number, Remarks="Skrivet under tiden"),
@@ -234,4 +234,29 @@ async def test_a_fortnox_edit_made_while_our_order_update_travels_still_crosses(
     shown = world.webcrm.ui.delivery(delivery)
     assert shown["DeliveryMemo"] == "Skrivet under tiden"
     assert shown["DeliveryCustom2"] == "2026-12-24"
+    await assert_quiet(world)
+
+
+async def test_a_webcrm_edit_made_while_our_delivery_update_travels_still_crosses(
+    world: World,
+) -> None:
+    """The mirror case: Fortnox's remarks go to webCRM, and a person changes the
+    delivery date in webCRM between our read of the delivery and our update (whose
+    own re-read keeps it). The date must still reach Fortnox, not be taken for synced."""
+    delivery, _, number = await synced_order(world)
+    world.fortnox.ui.update_order(number, Remarks="Från Fortnox")
+    meanwhile = PersonMeanwhile(
+        world.webcrm.app,
+        "GET",
+        f"/Deliveries/{delivery}",
+        lambda: world.webcrm.ui.update_delivery(delivery, DeliveryCustom2="2026-12-31"),
+        nth=2,  # the read the update makes just before its PUT
+    )
+    world.clock.advance(360)
+    async with world.engine(webcrm_transport=meanwhile) as engine:
+        await engine.sync_fortnox()
+    shown = world.webcrm.ui.delivery(delivery)
+    assert (shown["DeliveryMemo"], shown["DeliveryCustom2"]) == ("Från Fortnox", "2026-12-31")
+    await cycle(world)
+    assert world.fortnox.ui.order(number)["DeliveryDate"] == "2026-12-31"
     await assert_quiet(world)

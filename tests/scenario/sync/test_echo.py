@@ -31,7 +31,7 @@ async def test_an_edit_between_our_read_and_our_write_is_not_taken_for_synced(
     world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
 
     meanwhile = PersonMeanwhile(
-        world,
+        world.fortnox.app,
         "PUT",
         f"/3/customers/{number}",
         lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),

@@ -298,8 +298,14 @@ class PairWriter:
         if self.line_ids is None:  # webCRM was not written: its lines are as merged
             self.line_ids = [item.webcrm_id for item in pair.lines.lines if item.webcrm_id]
             self.contents = tuple(item.webcrm_value for item in pair.lines.lines)
-        written_webcrm = self.deliveries.from_webcrm(self.delivery, []).model_copy(
+        # The header as written: the update re-reads the delivery before its PUT, so
+        # the answer may carry a person's edit made since the merge's read — theirs
+        # to carry over next cycle, so only the fields we wrote are taken from it.
+        answer = self.deliveries.from_webcrm(self.delivery, []).model_copy(
             update={"lines": self.contents}
+        )
+        written_webcrm = _written_part(
+            answer, pair.webcrm_now, pair.header.to_webcrm, rows_written=True
         )
         self.deliveries.save(
             link, webcrm=written_webcrm, fortnox=self.written_fortnox, line_ids=self.line_ids
