@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -18,7 +18,10 @@ __all__ = [
     "resume",
     "snapshot_of",
     "store_snapshots",
+    "written_part",
 ]
+
+R = TypeVar("R", bound=BaseModel)
 
 
 def snapshot_of(record: BaseModel) -> dict[str, Any]:
@@ -29,6 +32,16 @@ def snapshot_of(record: BaseModel) -> dict[str, Any]:
 def hash_of(record: BaseModel) -> str:
     """Content hash of a canonical record, comparable with a link's stored hash."""
     return fingerprint(snapshot_of(record))
+
+
+def written_part(answer: R, read: R, written: Iterable[str]) -> R:
+    """A write's answer as the synced state of the fields we wrote only; every other
+    field keeps the value the merge read. The answer (or the re-read an update makes
+    before its ``PUT``) may carry a person's edit made since that read: it must stay
+    a change for the next cycle to carry over, not be taken for synced."""
+    wrote = set(written)
+    kept = {name: getattr(read, name) for name in type(read).model_fields if name not in wrote}
+    return answer.model_copy(update=kept)
 
 
 def store_snapshots(

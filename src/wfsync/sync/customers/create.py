@@ -101,6 +101,10 @@ class CustomerCreator:
         settings = self.ctx.settings
         return customer_from_webcrm(org, settings.webcrm.custom_fields, settings.sync)
 
+    def synced_type(self, org: Organisation) -> bool:
+        """The organisation's Type is one of the synced customer Types."""
+        return (org.type or "") in self.ctx.settings.sync.customer_types
+
     def webcrm_candidate(self, org: Organisation) -> Candidate:
         customer = self.from_webcrm(org)
         return Candidate(
@@ -322,7 +326,7 @@ class CustomerCreator:
         ctx = self.ctx
         if making.org is None:
             org = await ctx.webcrm.organisations.get(int(op.webcrm_id))
-            if (org.type or "") not in ctx.settings.sync.customer_types:
+            if not self.synced_type(org):
                 record = making.record
                 kind = customer_from_fortnox(record).kind if record else None
                 new_type = (

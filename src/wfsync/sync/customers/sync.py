@@ -34,10 +34,10 @@ from wfsync.state.store import LinkHead
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customers.create import CustomerCreator, NewLink
-from wfsync.sync.links import hash_of, store_snapshots
+from wfsync.sync.links import hash_of, store_snapshots, written_part
 from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
 from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_bases
-from wfsync.webcrm.mapping import customer_from_webcrm, organisation_fields
+from wfsync.webcrm.mapping import organisation_fields
 from wfsync.webcrm.params import organisation_update
 
 if TYPE_CHECKING:
@@ -171,13 +171,13 @@ class CustomerSync:
 
     # --- mapping -----------------------------------------------------------
     def from_webcrm(self, org: Organisation) -> Customer:
-        return customer_from_webcrm(org, self.custom, self.sync)
+        return self.creator.from_webcrm(org)
 
     def from_fortnox(self, record: FortnoxCustomer) -> Customer:
         return customer_from_fortnox(record)
 
     def synced_type(self, org: Organisation) -> bool:
-        return (org.type or "") in self.sync.customer_types
+        return self.creator.synced_type(org)
 
     @property
     def ownership(self) -> dict[str, Ownership]:
@@ -535,18 +535,8 @@ class _PairWriter:
             payload = customer_fields(self.merged, self.result.to_fortnox, create=False)
             if payload:
                 updated = await ctx.fortnox.customers.update(self.fortnox_id, payload)
-                # The answer is the synced state of the fields we wrote only. Any other
-                # field keeps the value the merge read: one a person changed between
-                # that read and this write shows in the answer, and is theirs to carry
-                # over next cycle — taken for synced, it would never reach webCRM.
-                answer = customers.from_fortnox(updated)
-                read = self.written_fortnox
-                self.written_fortnox = answer.model_copy(
-                    update={
-                        name: getattr(read, name)
-                        for name in CUSTOMER_FIELDS
-                        if name not in self.result.to_fortnox
-                    }
+                self.written_fortnox = written_part(
+                    customers.from_fortnox(updated), self.written_fortnox, self.result.to_fortnox
                 )
                 ctx.report.count(KIND, "updated_fortnox")
             return True

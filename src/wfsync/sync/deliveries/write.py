@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from wfsync.http.errors import NotFoundError
 from wfsync.state import Link
 from wfsync.sync.context import SyncContext
 from wfsync.sync.lines import LineMerge, sort_orders
-from wfsync.sync.links import record_conflicts, store_snapshots
+from wfsync.sync.links import record_conflicts, store_snapshots, written_part
 from wfsync.sync.merge import FieldConflict, MergeResult
 from wfsync.sync.plan import Create, Fail, Op, Plan, Remove, Resume, Update
 from wfsync.webcrm.delivery_mapping import (
@@ -251,8 +251,9 @@ class PairWriter:
                 else:
                     invoice = await ctx.fortnox.invoices.update(number, payload)
                     answer = delivery_from_invoice(invoice)
-                self.written_fortnox = _written_part(
-                    answer, pair.fortnox_now, pair.header.to_fortnox, pair.lines.fortnox_changed
+                rows = ("lines",) if pair.lines.fortnox_changed else ()
+                self.written_fortnox = written_part(
+                    answer, pair.fortnox_now, (*pair.header.to_fortnox, *rows)
                 )
                 ctx.report.count(KIND, "updated_fortnox")
             return True
@@ -298,27 +299,12 @@ class PairWriter:
         if self.line_ids is None:  # webCRM was not written: its lines are as merged
             self.line_ids = [item.webcrm_id for item in pair.lines.lines if item.webcrm_id]
             self.contents = tuple(item.webcrm_value for item in pair.lines.lines)
-        # The header as written: the update re-reads the delivery before its PUT, so
-        # the answer may carry a person's edit made since the merge's read — theirs
-        # to carry over next cycle, so only the fields we wrote are taken from it.
+        # The update re-reads the delivery before its PUT: of its answer only the
+        # header fields we wrote count as synced (the lines are as written or merged).
         answer = self.deliveries.from_webcrm(self.delivery, []).model_copy(
             update={"lines": self.contents}
         )
-        written_webcrm = _written_part(
-            answer, pair.webcrm_now, pair.header.to_webcrm, rows_written=True
-        )
+        written_webcrm = written_part(answer, pair.webcrm_now, (*pair.header.to_webcrm, "lines"))
         self.deliveries.save(
             link, webcrm=written_webcrm, fortnox=self.written_fortnox, line_ids=self.line_ids
         )
-
-
-def _written_part(
-    answer: Delivery, read: Delivery, fields: Iterable[str], rows_written: bool
-) -> Delivery:
-    """Fortnox's answer as the synced state of what we wrote only; every other field
-    (and the rows, when not written) keeps the value the merge read. A person's edit
-    made between that read and our write shows in the answer and must stay a change
-    for the next cycle to carry over, not be taken for synced."""
-    written = set(fields) | ({"lines"} if rows_written else set())
-    kept = {name: getattr(read, name) for name in Delivery.model_fields if name not in written}
-    return answer.model_copy(update=kept)
