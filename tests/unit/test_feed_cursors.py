@@ -50,13 +50,13 @@ def test_webcrm_rereads_its_overlap_until_a_window_brings_nothing_new(
     assert moved.since() == T0 + timedelta(minutes=1)  # a new window: overlap again
 
 
-def test_fortnox_feeds_move_to_the_start_of_the_poll_with_a_five_minute_overlap(
+def test_fortnox_feeds_move_to_the_start_of_the_poll_with_a_two_minute_overlap(
     store: StateStore, clock: FakeClock
 ) -> None:
     start_feeds(store, started=T0, webcrm_newest=None)
     clock.set(T0 + timedelta(minutes=6))
     cursors = [FeedCursor.open(store, "fortnox", e, clock) for e in ("customers", "orders")]
-    assert cursors[0].since() == T0 - timedelta(minutes=5)
+    assert cursors[0].since() == T0 - timedelta(minutes=2)
     clock.advance(90)  # the poll takes a while: edits meanwhile must be read next time
     commit_all(store, cursors)
     for entity in ("customers", "orders"):

@@ -18,6 +18,7 @@ from wfsync.sync.report import PlannedOp, RunReport
 
 if TYPE_CHECKING:
     from wfsync.fortnox import FortnoxClient
+    from wfsync.fortnox.models import FortnoxCustomer
     from wfsync.state import StateStore
     from wfsync.webcrm import WebcrmClient
 
@@ -77,6 +78,9 @@ class SyncContext:
     #: one ``sync --once --dry-run``, where the real run would find the second
     #: direction's view of a pair already written by the first.
     planned: set[tuple[str, str]] = field(default_factory=set)
+    #: Within one ``sync --once``: Fortnox's answer to each customer update of its
+    #: webCRM direction, by number, and when it came (``None``: not collected).
+    fortnox_answers: dict[str, tuple[FortnoxCustomer, datetime]] | None = None
 
     def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:
         """Whether this record waits for a human: skipped by the admin, or failed in a

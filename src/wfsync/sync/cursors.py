@@ -11,7 +11,8 @@ engine and the importer:
   nothing newer is *settled* and is then read strictly after the position, so
   a quiet cycle costs one query per feed. Fortnox records carry no timestamp:
   those feeds are positioned on our clock at the start of the poll, with a
-  5-minute overlap (the Fortnox client converts to Stockholm time).
+  2-minute overlap (the Fortnox client converts to Stockholm time; docs/sync.md
+  says why two are enough).
 * **What was seen** (:meth:`FeedCursor.observe`): the newest server stamp of a
   record that was *processed* (not merely read).
 * **When to move** (:meth:`FeedCursor.commit`): only after the whole batch the
@@ -57,10 +58,10 @@ FEEDS: dict[tuple[str, str], FeedSpec] = {
     for spec in (
         FeedSpec("webcrm", "organisations", timedelta(minutes=2), "server"),
         FeedSpec("webcrm", "deliveries", timedelta(minutes=2), "server"),
-        FeedSpec("fortnox", "customers", timedelta(minutes=5), "poll_start"),
-        FeedSpec("fortnox", "articles", timedelta(minutes=5), "poll_start"),
-        FeedSpec("fortnox", "orders", timedelta(minutes=5), "poll_start"),
-        FeedSpec("fortnox", "invoices", timedelta(minutes=5), "poll_start"),
+        FeedSpec("fortnox", "customers", timedelta(minutes=2), "poll_start"),
+        FeedSpec("fortnox", "articles", timedelta(minutes=2), "poll_start"),
+        FeedSpec("fortnox", "orders", timedelta(minutes=2), "poll_start"),
+        FeedSpec("fortnox", "invoices", timedelta(minutes=2), "poll_start"),
     )
 }
 

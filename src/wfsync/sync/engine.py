@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -38,6 +39,9 @@ from wfsync.sync.importer import Importer, Progress
 from wfsync.sync.report import RunReport
 from wfsync.webcrm import WebcrmClient
 from wfsync.webcrm.custom_fields import check_custom_fields
+
+if TYPE_CHECKING:
+    from wfsync.fortnox.models import FortnoxCustomer
 
 __all__ = ["NotImportedError", "Progress", "SyncEngine"]
 
@@ -97,6 +101,8 @@ class SyncEngine:
         self.lease_wait = lease_wait
         #: Pairs planned by a dry run of both directions (see sync_once).
         self._planned: set[tuple[str, str]] | None = None
+        #: Fortnox's answers to this ``sync_once``'s customer writes (see sync_once).
+        self._answers: dict[str, tuple[FortnoxCustomer, datetime]] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -148,6 +154,7 @@ class SyncEngine:
         )
         if dry_run and self._planned is not None:
             ctx.planned = self._planned
+        ctx.fortnox_answers = self._answers
         return ctx
 
     async def verify_custom_fields(self, *, remember: bool = True) -> None:
@@ -256,6 +263,10 @@ class SyncEngine:
         # A dry run of both: a pair planned in the first direction is not planned
         # again in the second (the real run would find it written by then).
         self._planned = set() if dry_run else None
+        # The Fortnox poll, seconds after the webCRM direction wrote, lists the
+        # customers it wrote: Fortnox's answers to those writes are read moments
+        # old, and the next poll lists them again (docs/sync.md, "Our own writes").
+        self._answers = {}
         try:
             for direction in (self.sync_webcrm, self.sync_fortnox):
                 try:
@@ -267,6 +278,7 @@ class SyncEngine:
                     failed = exc
         finally:
             self._planned = None
+            self._answers = None
         if failed is not None:
             raise failed
         return reports

@@ -112,7 +112,7 @@ async def cycle(world: World, minutes: float = 6) -> None:
         started = world.clock.now()
         await engine.sync_fortnox()
         cursor = _cursor(world, "fortnox", "orders")
-        since = cursor - timedelta(minutes=5) if cursor else None
+        since = cursor - timedelta(minutes=2) if cursor else None
         await DeliverySync(engine.context()).fortnox_feed(since, since)
         await retry(world, engine, "fortnox")
         world.store.set_cursor("fortnox", "orders", started.isoformat())

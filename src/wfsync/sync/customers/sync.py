@@ -34,6 +34,7 @@ from wfsync.state.store import LinkHead
 from wfsync.sync.apply import Applier
 from wfsync.sync.context import RecordFailed, SyncContext
 from wfsync.sync.customers.create import CustomerCreator, NewLink
+from wfsync.sync.customers.unmoved import UnmovedCustomers
 from wfsync.sync.links import hash_of, store_snapshots, written_part
 from wfsync.sync.merge import MergeResult, Ownership, Side, three_way
 from wfsync.sync.plan import Create, Op, Pause, Plan, Remove, Resume, Update, unwritten_bases
@@ -97,6 +98,9 @@ class CustomerSync:
         #: State and hashes of a feed page's links (one query, no snapshots decoded):
         #: an unchanged record is passed over without loading its link.
         self._heads: dict[tuple[str, str], LinkHead] = {}
+        #: During the webCRM feed: which Fortnox customers can be merged against their
+        #: snapshot instead of a read (:mod:`wfsync.sync.customers.unmoved`).
+        self.unmoved: UnmovedCustomers | None = None
 
     # --- the feeds ----------------------------------------------------------------
     async def feed(self, source: str, cursors: Cursors) -> None:
@@ -116,8 +120,12 @@ class CustomerSync:
         feed = self.ctx.webcrm.organisations.changed_since(cursor.since())
         changed = [org async for org in feed]
         size = self.ctx.settings.webcrm.page_size
-        for start in range(0, len(changed), size):
-            await self.webcrm_page(changed[start : start + size], cursor)
+        self.unmoved = UnmovedCustomers(self.ctx, KIND)
+        try:
+            for start in range(0, len(changed), size):
+                await self.webcrm_page(changed[start : start + size], cursor)
+        finally:
+            self.unmoved = None
 
     async def webcrm_page(self, page: list[Organisation], cursor: FeedCursor | None) -> None:
         """One page of changed organisations, its links loaded in one query."""
@@ -133,7 +141,11 @@ class CustomerSync:
         merge each, and send the webCRM updates in one batch PATCH per 250."""
         listed = self.ctx.fortnox.customers.list(lastmodified=cursor.since())
         numbers = [c.customer_number async for c in listed]
-        records = [r for n in numbers if (r := await self.read_fortnox(n)) is not None]
+        records = [
+            r
+            for n in numbers
+            if (r := self._just_written(n, cursor) or await self.read_fortnox(n)) is not None
+        ]
         await self.prefetch(records)
         self.batch_writes = True
         try:
@@ -143,6 +155,24 @@ class CustomerSync:
         finally:
             self.batch_writes = False
             self.forget_links()
+
+    def _just_written(self, number: str, cursor: FeedCursor) -> FortnoxCustomer | None:
+        """Fortnox's answer to our write of ``number`` moments ago in this command, if
+        the next poll is sure to list the customer again (and read it then).
+
+        The list cannot tell our write from a person's edit made after it; but an
+        edit in the seconds since the answer is in the next poll's window too (it
+        begins one overlap before this poll), so it crosses then, as any edit made
+        during a run does. Without this, every write costs one more read now.
+        """
+        answers = self.ctx.fortnox_answers
+        entry = answers.pop(number, None) if answers else None
+        if entry is None:
+            return None
+        record, at = entry
+        if at < cursor.poll_start - cursor.spec.overlap:
+            return None  # written too long before this poll: the next may not list it
+        return record
 
     def preload_links(self, side: str, ids: Iterable[str]) -> None:
         """Load what a feed page needs of its records' links at once (one query per 500)."""
@@ -316,15 +346,20 @@ class CustomerSync:
         except NotFoundError:
             await self._pause(link, "the organisation no longer exists in webCRM")
             return
-        try:
-            fortnox_record = fortnox_record or await ctx.fortnox.customers.get(link.fortnox_id)
-        except NotFoundError:
-            await self._pause(link, "the customer no longer exists in Fortnox")
-            return
+        fortnox: Customer | None = None
+        if fortnox_record is None and self.unmoved is not None:
+            fortnox = await self.unmoved.snapshot(link)  # unchanged since synced: no read
+        if fortnox is None:
+            try:
+                fortnox_record = fortnox_record or await ctx.fortnox.customers.get(link.fortnox_id)
+            except NotFoundError:
+                await self._pause(link, "the customer no longer exists in Fortnox")
+                return
+            fortnox = self.from_fortnox(fortnox_record)
         if not self.synced_type(org):
             await self._pause(link, f"{PAUSED_TYPE} ({org.type or 'empty'})")
             return
-        writer = _PairWriter(self, link, org, fortnox_record)
+        writer = _PairWriter(self, link, org, fortnox)
         writer.plan = self.plan(link, writer, resuming=resuming)
         await self.applier.apply(writer.plan, link, writer)
 
@@ -507,14 +542,14 @@ class _PairWriter:
     organisation as it was merged, or queued for the batch), and the snapshots."""
 
     def __init__(
-        self, customers: CustomerSync, link: Link, org: Organisation, record: FortnoxCustomer
+        self, customers: CustomerSync, link: Link, org: Organisation, fortnox: Customer
     ) -> None:
         self.customers = customers
         self.link = link
         self.org = org
         self.written_webcrm = customers.from_webcrm(org)
-        self.written_fortnox = customers.from_fortnox(record)
-        self.fortnox_id = record.customer_number
+        self.written_fortnox = fortnox
+        self.fortnox_id = link.fortnox_id or ""
         self.result = MergeResult(merged={})
         self.plan = Plan(KIND, "")
 
@@ -535,6 +570,8 @@ class _PairWriter:
             payload = customer_fields(self.merged, self.result.to_fortnox, create=False)
             if payload:
                 updated = await ctx.fortnox.customers.update(self.fortnox_id, payload)
+                if ctx.fortnox_answers is not None:
+                    ctx.fortnox_answers[self.fortnox_id] = (updated, ctx.clock.now())
                 self.written_fortnox = written_part(
                     customers.from_fortnox(updated), self.written_fortnox, self.result.to_fortnox
                 )
