@@ -40,6 +40,7 @@ from wfsync.sync.context import SyncContext
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.links import hash_of, snapshot_of
 from wfsync.webcrm import WebcrmClient
+from wfsync.webcrm.mapping import customer_from_webcrm
 from wfsync.webcrm.models import Organisation
 
 PAGE = 250
@@ -77,14 +78,14 @@ def build(url: str, records: int) -> None:
     clock = FakeClock()
     store = StateStore.open(url, clock=clock)
     config = settings(url)
-    sync = CustomerSync.__new__(CustomerSync)
-    sync.sync, sync.custom = config.sync, config.webcrm.custom_fields
     now = clock.now()
     with store.engine.begin() as conn:
         for start in range(0, records, 5000):
             rows = []
             for n in range(start + 1, min(records, start + 5000) + 1):
-                customer = sync.from_webcrm(Organisation.from_dto(dto(n)))
+                customer = customer_from_webcrm(
+                    Organisation.from_dto(dto(n)), config.webcrm.custom_fields, config.sync
+                )
                 snapshot, digest = snapshot_of(customer), hash_of(customer)
                 rows.append(
                     {

@@ -215,7 +215,7 @@ async def changed_rows(directory: Path, customers: int, articles: int, k: int) -
     rows = [changed_fortnox]
     for name, period, city in (
         ("sync --once", world.period, "Lund"),
-        ("run's 6/3 cadence", world.cadence, "Visby"),
+        ("6/3 cadence", world.cadence, "Visby"),
     ):
         before = [await period() for _ in range(3)]
         for link in links:
@@ -223,7 +223,7 @@ async def changed_rows(directory: Path, customers: int, articles: int, k: int) -
         after = [await period() for _ in range(3)]
         extra_f = sum(f for f, _ in after) - sum(f for f, _ in before)
         rows.append(
-            Row(f"org changed in webCRM, Fortnox/record ({name})", extra_f / len(links), 2, 1.2, 4)
+            Row(f"org changed in webCRM, Fortnox/rec. ({name})", extra_f / len(links), 2, 1.2, 4)
         )
     world.store.close()
     print(f"  quiet period before the changes: {quiet_f} Fortnox + {quiet_w} webCRM calls")

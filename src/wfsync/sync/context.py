@@ -78,8 +78,9 @@ class SyncContext:
     #: one ``sync --once --dry-run``, where the real run would find the second
     #: direction's view of a pair already written by the first.
     planned: set[tuple[str, str]] = field(default_factory=set)
-    #: Within one ``sync --once``: Fortnox's answer to each customer update of its
-    #: webCRM direction, by number, and when it came (``None``: not collected).
+    #: Within one ``sync --once``: Fortnox's answer to each customer update, by
+    #: number, and when it came; the Fortnox direction uses those its webCRM
+    #: direction made (``None``: not collected).
     fortnox_answers: dict[str, tuple[FortnoxCustomer, datetime]] | None = None
 
     def parked(self, entity: str, source: str, source_id: str, fingerprint: str) -> bool:

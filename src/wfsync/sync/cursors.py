@@ -33,7 +33,15 @@ from typing import Literal
 from wfsync.clock import Clock
 from wfsync.state import StateStore
 
-__all__ = ["FEEDS", "Cursors", "FeedCursor", "FeedSpec", "commit_all", "start_feeds"]
+__all__ = [
+    "FEEDS",
+    "Cursors",
+    "FeedCursor",
+    "FeedSpec",
+    "commit_all",
+    "import_began",
+    "start_feeds",
+]
 
 #: Read strictly after a settled position: records stamped exactly at it were read twice.
 SETTLED_STEP = timedelta(microseconds=1)
@@ -132,12 +140,36 @@ def commit_all(store: StateStore, cursors: list[FeedCursor]) -> None:
             cursor.commit()
 
 
+#: Where an import that has not finished began (our clock): kept across an
+#: interrupted run, so the feeds start where the *first* run began.
+IMPORT_STARTED = ("import", "started")
+
+
+def import_began(store: StateStore, now: datetime) -> datetime:
+    """An import begins now, or resumes one that began earlier: when it began."""
+    began = _parse(store.get_cursor(*IMPORT_STARTED))
+    if began is not None:
+        return began
+    store.set_cursor(*IMPORT_STARTED, now.isoformat())
+    return now
+
+
 def start_feeds(store: StateStore, *, started: datetime, webcrm_newest: datetime | None) -> None:
     """Where the feeds begin after ``wfsync import``: webCRM at the newest stamp the
-    import saw (else the import's start), Fortnox at the import's start."""
+    import saw (else the import's start), Fortnox at the import's start.
+
+    A feed is never moved *forward*: ``wfsync import`` run again (after an
+    interruption, or beside a running sync) skips records already linked, so
+    their changes since the feed's position would be skipped for good. The
+    other direction's merge also relies on the Fortnox feed never skipping
+    (docs/sync.md, "Organisations changed in webCRM")."""
     with store.transaction():
         for (source, entity), spec in FEEDS.items():
-            if spec.position == "server":
-                store.set_cursor(source, entity, (webcrm_newest or started).isoformat())
+            if spec.position == "server" and webcrm_newest is not None:
+                wanted = min(webcrm_newest, started)
             else:
-                store.set_cursor(source, entity, started.isoformat())
+                wanted = started
+            stored = _parse(store.get_cursor(source, entity))
+            if stored is None or wanted < stored:
+                store.set_cursor(source, entity, wanted.isoformat())
+        store.set_cursor(*IMPORT_STARTED, "")

@@ -36,7 +36,7 @@ from wfsync.http.errors import ApiError
 from wfsync.state import Link
 from wfsync.sync.articles import ArticleSync
 from wfsync.sync.context import SyncContext
-from wfsync.sync.cursors import start_feeds
+from wfsync.sync.cursors import import_began, start_feeds
 from wfsync.sync.customers import CustomerSync
 from wfsync.sync.links import store_snapshots
 
@@ -61,7 +61,7 @@ class Importer:
 
     async def run(self) -> None:
         ctx, store = self.ctx, self.ctx.store
-        started = ctx.clock.now()
+        started = ctx.clock.now() if ctx.dry_run else import_began(store, ctx.clock.now())
         newest = await self._index_webcrm()
         await _side_by_side(self._customers(), self._articles())
         if ctx.dry_run:

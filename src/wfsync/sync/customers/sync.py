@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from wfsync.domain import CUSTOMER_FIELDS, Customer
@@ -51,6 +51,9 @@ __all__ = ["KIND", "CustomerSync"]
 log = logging.getLogger("wfsync.sync.customers")
 KIND = "customer"
 PAUSED_TYPE = "Type is no longer a synced customer Type"
+#: How far Fortnox's clock may be behind ours for a write's answer to stand in for
+#: the poll's read (see CustomerSync._just_written; the feed itself allows the overlap).
+HANDOFF_SKEW = timedelta(minutes=1)
 
 
 def label(name: str | None, system: str, ident: str) -> str:
@@ -164,13 +167,15 @@ class CustomerSync:
         edit in the seconds since the answer is in the next poll's window too (it
         begins one overlap before this poll), so it crosses then, as any edit made
         during a run does. Without this, every write costs one more read now.
+        The write must be :data:`HANDOFF_SKEW` inside that window: Fortnox stamps
+        an edit on its own clock, which may be behind ours.
         """
         answers = self.ctx.fortnox_answers
         entry = answers.pop(number, None) if answers else None
         if entry is None:
             return None
         record, at = entry
-        if at < cursor.poll_start - cursor.spec.overlap:
+        if at < cursor.poll_start - cursor.spec.overlap + HANDOFF_SKEW:
             return None  # written too long before this poll: the next may not list it
         return record
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from wfsync.domain import Customer
+from wfsync.http.errors import ApiError
 from wfsync.sync.cursors import FEEDS, FeedCursor
 from wfsync.sync.plan import pending_values
 
@@ -48,6 +49,7 @@ __all__ = ["FRESH", "MAX_LISTED", "UnmovedCustomers"]
 
 log = logging.getLogger("wfsync.sync.customers")
 
+_FIELDS = frozenset(Customer.model_fields)
 #: How old the list may be when a snapshot is trusted (one Fortnox rate window).
 FRESH = timedelta(seconds=5)
 #: A list this long (two of Fortnox's 500-record pages) is not worth reading ahead.
@@ -78,10 +80,12 @@ class UnmovedCustomers:
         await self._refresh()
         if not self.usable or link.fortnox_id in self._moved:
             return None
+        if set(link.fortnox_snapshot) != _FIELDS:
+            return None  # a snapshot of an older shape: read the record
         try:
             return Customer.model_validate(link.fortnox_snapshot)
         except ValidationError:
-            return None  # a snapshot of an older shape: read the record
+            return None
 
     def _trusted(self, link: Link) -> bool:
         if link.state != "active" or link.fortnox_id is None or link.fortnox_snapshot is None:
@@ -105,17 +109,24 @@ class UnmovedCustomers:
         if self._listed_at is not None and now - self._listed_at < FRESH:
             return
         since = self._since if self._listed_at is None else self._listed_at - self._overlap
-        listing = self.ctx.fortnox.customers.list(lastmodified=since)
         moved: set[str] = set()
-        async for item in listing:
-            moved.add(item.customer_number)
-            if len(moved) >= MAX_LISTED:
-                log.info(
-                    "%d+ Fortnox customers changed since %s: each one is read before its merge",
-                    MAX_LISTED,
-                    since,
-                )
-                self.usable = False
-                return
+        try:
+            async for item in self.ctx.fortnox.customers.list(lastmodified=since):
+                moved.add(item.customer_number)
+                if len(moved) >= MAX_LISTED:
+                    log.info(
+                        "%d+ Fortnox customers changed since %s: each one is read before its merge",
+                        MAX_LISTED,
+                        since,
+                    )
+                    self.usable = False
+                    return
+        except ApiError as exc:
+            if exc.fatal_for_run:
+                raise
+            # Not this organisation's failure: read each customer, as without the list.
+            log.warning("the Fortnox customer list failed (%s): each one is read", exc)
+            self.usable = False
+            return
         self._moved |= moved
         self._listed_at = now
