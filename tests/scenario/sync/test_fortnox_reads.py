@@ -308,3 +308,25 @@ async def test_a_long_list_is_abandoned_for_reads(
         await engine.sync_webcrm()
     assert world.fortnox.ui.customer(number)["Phone1"] == "08-555 12 12"
     assert customer_calls(world, start) == {"list": 1, "get": 1, "put": 1}
+
+
+async def test_an_answer_carrying_a_persons_edit_is_read_again_before_its_merge(
+    world: World,
+) -> None:
+    """Fortnox's answer stands in for the poll's read only when it holds what we
+    synced: one that carries a person's edit made while our write travelled is
+    merged from a fresh read (the answer may be up to a minute old by then)."""
+    [(org, number)] = await linked(world, 1)
+    world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
+    meanwhile = PersonMeanwhile(
+        world.fortnox.app,
+        "PUT",
+        f"/3/customers/{number}",
+        lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),
+    )
+    world.clock.advance(360)
+    start = len(world.fortnox.requests)
+    async with world.engine(fortnox_transport=meanwhile) as engine:
+        await engine.sync_once()
+    assert customer_calls(world, start) == {"list": 2, "get": 1, "put": 1}
+    assert world.webcrm.ui.organisation(org)["OrganisationWww"] == "www.eko.se"

@@ -177,6 +177,11 @@ class CustomerSync:
         record, at = entry
         if at < cursor.poll_start - cursor.spec.overlap + HANDOFF_SKEW:
             return None  # written too long before this poll: the next may not list it
+        link = self.ctx.store.get_link(KIND, fortnox_id=number)
+        if link is None or link.fortnox_hash != hash_of(self.from_fortnox(record)):
+            # The answer carries a person's edit made before our write landed: merge it
+            # from a fresh read, not from an answer up to a minute old.
+            return None
         return record
 
     def preload_links(self, side: str, ids: Iterable[str]) -> None:
