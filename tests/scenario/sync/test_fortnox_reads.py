@@ -37,6 +37,12 @@ def customer_calls(world: World, since: int) -> dict[str, int]:
     return counts
 
 
+def assert_fortnox_value_stands(world: World, org: int, number: str) -> None:
+    """The person's Fortnox edit (visiting city Malmö) won and is on both sides."""
+    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Malmö"
+    assert world.webcrm.ui.organisation(org)["OrganisationCity"] == "Malmö"
+
+
 async def linked(world: World, count: int) -> list[tuple[int, str]]:
     """``count`` customers made in Fortnox, imported, and left to settle."""
     numbers = [
@@ -85,8 +91,7 @@ async def test_a_fortnox_edit_not_polled_yet_is_read_and_merged(world: World) ->
     world.fortnox.ui.update_customer(number, VisitingCity="Malmö")  # a person, not polled yet
     world.webcrm.ui.update_organisation(org, OrganisationCity="Lund")
     await world.sync()
-    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Malmö"
-    assert world.webcrm.ui.organisation(org)["OrganisationCity"] == "Malmö"
+    assert_fortnox_value_stands(world, org, number)
     assert [c.field for c in world.store.conflicts()] == ["visiting_city"]
 
 
@@ -108,8 +113,7 @@ async def test_a_fortnox_change_that_failed_to_sync_is_read_before_the_merge(
     world.fortnox.faults.clear()
     world.webcrm.ui.update_organisation(org, OrganisationCity="Lund")
     await world.sync()
-    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Malmö"
-    assert world.webcrm.ui.organisation(org)["OrganisationCity"] == "Malmö"
+    assert_fortnox_value_stands(world, org, number)
 
 
 async def test_a_fortnox_edit_during_a_long_batch_is_seen_before_its_write(
@@ -154,8 +158,7 @@ async def test_a_fortnox_edit_while_the_link_was_paused_is_read_when_it_resumes(
         await world.sync()  # long out of any list's window now
     world.webcrm.ui.update_organisation(org, OrganisationType=COMPANY, OrganisationCity="Lund")
     await world.sync()
-    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Malmö"
-    assert world.webcrm.ui.organisation(org)["OrganisationCity"] == "Malmö"
+    assert_fortnox_value_stands(world, org, number)
 
 
 async def test_an_import_run_again_does_not_move_the_fortnox_feed_past_an_edit(
@@ -172,8 +175,7 @@ async def test_an_import_run_again_does_not_move_the_fortnox_feed_past_an_edit(
     await world.import_all()
     world.webcrm.ui.update_organisation(org, OrganisationCity="Lund")
     await world.sync()
-    assert world.fortnox.ui.customer(number)["VisitingCity"] == "Malmö"
-    assert world.webcrm.ui.organisation(org)["OrganisationCity"] == "Malmö"
+    assert_fortnox_value_stands(world, org, number)
     assert [c.field for c in world.store.conflicts()] == ["visiting_city"]
 
 
