@@ -154,9 +154,21 @@ def import_began(store: StateStore, now: datetime) -> datetime:
     return now
 
 
-def start_feeds(store: StateStore, *, started: datetime, webcrm_newest: datetime | None) -> None:
+#: The feeds whose records an import links (a resumed import skips those linked).
+CUSTOMER_FEEDS = frozenset({("webcrm", "organisations"), ("fortnox", "customers")})
+
+
+def start_feeds(
+    store: StateStore,
+    *,
+    started: datetime,
+    webcrm_newest: datetime | None,
+    customers_from: datetime | None = None,
+) -> None:
     """Where the feeds begin after ``wfsync import``: webCRM at the newest stamp the
-    import saw (else the import's start), Fortnox at the import's start.
+    import saw (else the import's start), Fortnox at the import's start; the
+    customer feeds at ``customers_from`` when an interrupted import linked
+    customers then (their changes since must still be read).
 
     A feed is never moved *forward*: ``wfsync import`` run again (after an
     interruption, or beside a running sync) skips records already linked, so
@@ -165,10 +177,9 @@ def start_feeds(store: StateStore, *, started: datetime, webcrm_newest: datetime
     (docs/sync.md, "Organisations changed in webCRM")."""
     with store.transaction():
         for (source, entity), spec in FEEDS.items():
-            if spec.position == "server" and webcrm_newest is not None:
-                wanted = min(webcrm_newest, started)
-            else:
-                wanted = started
+            wanted = (webcrm_newest or started) if spec.position == "server" else started
+            if customers_from is not None and (source, entity) in CUSTOMER_FEEDS:
+                wanted = min(wanted, customers_from)
             stored = _parse(store.get_cursor(source, entity))
             if stored is None or wanted < stored:
                 store.set_cursor(source, entity, wanted.isoformat())

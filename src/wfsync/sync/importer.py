@@ -61,12 +61,32 @@ class Importer:
 
     async def run(self) -> None:
         ctx, store = self.ctx, self.ctx.store
-        started = ctx.clock.now() if ctx.dry_run else import_began(store, ctx.clock.now())
+        started = ctx.clock.now()
+        began = started if ctx.dry_run else import_began(store, started)
         newest = await self._index_webcrm()
         await _side_by_side(self._customers(), self._articles())
         if ctx.dry_run:
             return
-        start_feeds(store, started=started, webcrm_newest=newest)
+        start_feeds(
+            store,
+            started=started,
+            webcrm_newest=newest,
+            customers_from=self._resumed_from(began, started),
+        )
+
+    def _resumed_from(self, began: datetime, started: datetime) -> datetime | None:
+        """When an interrupted earlier run began, if it linked customers (this run
+        skipped them: their changes since must be read by the feeds); else None."""
+        if began >= started:
+            return None
+        linked = any(
+            link.created_at is not None and began <= link.created_at < started
+            for link in self.ctx.store.links(KIND)
+        )
+        if not linked:
+            return None
+        log.info("resuming the import begun %s: the customer feeds start there", began.isoformat())
+        return began
 
     async def _articles(self) -> None:
         """Every Fortnox article from the article list alone (no GET per article;

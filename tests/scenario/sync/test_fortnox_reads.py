@@ -332,3 +332,21 @@ async def test_an_answer_carrying_a_persons_edit_is_read_again_before_its_merge(
         await engine.sync_once()
     assert customer_calls(world, start) == {"list": 2, "get": 1, "put": 1}
     assert world.webcrm.ui.organisation(org)["OrganisationWww"] == "www.eko.se"
+
+
+async def test_an_import_that_failed_before_linking_leaves_no_old_start_behind(
+    world: World,
+) -> None:
+    """Only customers an interrupted run linked pull the feeds back to its start: one
+    that failed at once, followed by an import weeks later, starts every feed at
+    the later import (older orders are not brought over)."""
+    world.fortnox.ui.create_customer(Name="Kund A AB")
+    world.fortnox.faults.add("/3/customers", method="GET", status=401, times=None)
+    with pytest.raises(Exception, match=r"401|rejected|token"):
+        await world.import_all()
+    world.fortnox.faults.clear()
+    world.clock.advance(30 * 24 * 3600)
+    started = world.clock.now()
+    await world.import_all()
+    for source, entity in (("fortnox", "customers"), ("fortnox", "orders")):
+        assert world.store.get_cursor(source, entity) == started.isoformat()
