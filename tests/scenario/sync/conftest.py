@@ -145,6 +145,17 @@ def world(request: pytest.FixtureRequest, state_url: str, clock: FakeClock) -> I
         world.store.close()
 
 
+def www_edited_during_our_put(world: World, number: str) -> PersonMeanwhile:
+    """Fortnox, where a person sets customer ``number``'s web site as our PUT of it
+    arrives (their edit is in Fortnox's answer to our write)."""
+    return PersonMeanwhile(
+        world.fortnox.app,
+        "PUT",
+        f"/3/customers/{number}",
+        lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),
+    )
+
+
 class PersonMeanwhile(httpx.AsyncBaseTransport):
     """A simulator (``app``) where a person makes an edit (``edit()``) just as our
     ``nth`` request to ``method path`` arrives: a race mid-run."""

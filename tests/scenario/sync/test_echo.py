@@ -4,7 +4,7 @@ right after it, and that edit must cross in the very next cycle."""
 
 from __future__ import annotations
 
-from tests.scenario.sync.conftest import PersonMeanwhile, World
+from tests.scenario.sync.conftest import World, www_edited_during_our_put
 
 COMPANY = "Kund – Företag"
 
@@ -29,13 +29,7 @@ async def test_an_edit_between_our_read_and_our_write_is_not_taken_for_synced(
     (recording the answer whole as the synced state would hide it for good)."""
     org, number = await world.linked_customer(OrganisationName="Eko AB", OrganisationType=COMPANY)
     world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
-
-    meanwhile = PersonMeanwhile(
-        world.fortnox.app,
-        "PUT",
-        f"/3/customers/{number}",
-        lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),
-    )
+    meanwhile = www_edited_during_our_put(world, number)
     world.clock.advance(360)
     async with world.engine(fortnox_transport=meanwhile) as engine:
         await engine.sync_webcrm()

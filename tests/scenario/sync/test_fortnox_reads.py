@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.scenario.sync.conftest import PersonMeanwhile, World
+from tests.scenario.sync.conftest import PersonMeanwhile, World, www_edited_during_our_put
 from wfsync.clock import FakeClock
 from wfsync.sync.customers import unmoved
 
@@ -320,12 +320,7 @@ async def test_an_answer_carrying_a_persons_edit_is_read_again_before_its_merge(
     merged from a fresh read (the answer may be up to a minute old by then)."""
     [(org, number)] = await linked(world, 1)
     world.webcrm.ui.update_organisation(org, OrganisationTelephone="08-555 12 12")
-    meanwhile = PersonMeanwhile(
-        world.fortnox.app,
-        "PUT",
-        f"/3/customers/{number}",
-        lambda: world.fortnox.ui.update_customer(number, WWW="www.eko.se"),
-    )
+    meanwhile = www_edited_during_our_put(world, number)
     world.clock.advance(360)
     start = len(world.fortnox.requests)
     async with world.engine(fortnox_transport=meanwhile) as engine:
