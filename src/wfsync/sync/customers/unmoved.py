@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from wfsync.domain import Customer
 from wfsync.http.errors import ApiError
-from wfsync.sync.cursors import FEEDS, FeedCursor
+from wfsync.sync.cursors import FeedCursor
 from wfsync.sync.plan import pending_values
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class UnmovedCustomers:
         self.kind = kind
         cursor = FeedCursor.open(ctx.store, "fortnox", "customers", ctx.clock)
         self._since = cursor.since()
-        self._overlap = FEEDS["fortnox", "customers"].overlap
+        self._overlap = cursor.spec.overlap
         self._moved: set[str] = set()
         self._listed_at: datetime | None = None
         self._waiting: set[tuple[str, str]] | None = None
